@@ -1,0 +1,30 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services, tokens
+from accounts.api.serializers import AccessTokenSerializer, PasswordGrantSerializer
+from accounts.views import client_ip
+
+
+class TokenView(APIView):
+    """Email + password → a Supabase-style access token (Supabase Auth's password grant)."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=PasswordGrantSerializer, responses={200: AccessTokenSerializer}, auth=[])
+    def post(self, request):
+        grant = PasswordGrantSerializer(data=request.data)
+        grant.is_valid(raise_exception=True)
+        try:
+            user = services.sign_in(grant.validated_data["email"], grant.validated_data["password"], client_ip(request))
+        except services.SignInError as exc:
+            if exc.code == "too_many_attempts":
+                raise exceptions.Throttled(detail=exc.message, code=exc.code) from exc
+            raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from exc
+        return Response(AccessTokenSerializer(tokens.issue(user)).data, status=status.HTTP_200_OK)
+
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="api"'

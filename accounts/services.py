@@ -1,0 +1,110 @@
+"""Sign-up, sign-in and the login throttle for end users (`auth.users`)."""
+
+import hashlib
+import hmac
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import passwords
+from accounts.models import AuthUser
+
+INSTANCE_ID = uuid.UUID(int=0)  # Supabase Auth writes the nil uuid here
+
+
+class SignInError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_by_email(email: str) -> AuthUser | None:
+    return AuthUser.objects.filter(email__iexact=normalize_email(email), is_sso_user=False).first()
+
+
+def sign_up(email: str, password: str, user_metadata: dict | None = None) -> AuthUser:
+    """Create an `auth.users` row the way Supabase Auth's email sign-up does (email confirmation off)."""
+    email = normalize_email(email)
+    if find_by_email(email):
+        raise SignInError("email_exists", "A user with this email address has already been registered.")
+    now = timezone.now()
+    user = AuthUser(
+        id=uuid.uuid4(),
+        instance_id=INSTANCE_ID,
+        aud="authenticated",
+        role="authenticated",
+        email=email,
+        encrypted_password=passwords.hash_password(password),
+        email_confirmed_at=now,
+        raw_app_meta_data={"provider": "email", "providers": ["email"]},
+        raw_user_meta_data=user_metadata or {},
+        is_super_admin=None,
+        created_at=now,
+        updated_at=now,
+        is_sso_user=False,
+        is_anonymous=False,
+    )
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+    except IntegrityError as exc:  # a concurrent sign-up won the unique index
+        raise SignInError("email_exists", "A user with this email address has already been registered.") from exc
+    return user
+
+
+def sign_in(email: str, password: str, ip: str) -> AuthUser:
+    """Check the password against `encrypted_password`, throttle failures, stamp `last_sign_in_at`."""
+    email = normalize_email(email)
+    throttle = LoginThrottle(email, ip)
+    if throttle.blocked():
+        raise SignInError("too_many_attempts", "Too many failed sign-in attempts. Try again in a few minutes.")
+    user = find_by_email(email)
+    if not passwords.check_password(password, user.encrypted_password if user else None):
+        throttle.fail()
+        raise SignInError("invalid_credentials", "Invalid email or password.")
+    refusal = user.refusal()
+    if refusal:
+        raise SignInError(f"user_{refusal}", f"This account is {refusal}.")
+    throttle.clear()
+    now = timezone.now()
+    AuthUser.objects.filter(pk=user.pk).update(last_sign_in_at=now, updated_at=now)
+    user.last_sign_in_at = user.updated_at = now
+    return user
+
+
+def session_hash(user: AuthUser) -> str:
+    """Bound into the page session: changing the password signs every browser out."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{user.id}:{user.encrypted_password}".encode(), hashlib.sha256).hexdigest()
+
+
+class LoginThrottle:
+    """Failed sign-ins counted per (email, address) and per address, in the shared cache."""
+
+    def __init__(self, email: str, ip: str):
+        attempts, self.window = settings.LOGIN_THROTTLE["attempts"], settings.LOGIN_THROTTLE["window"]
+        digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+        self.limits = {f"login-fail:{digest}:{ip}": attempts, f"login-fail-ip:{ip}": attempts * 4}
+
+    def blocked(self) -> bool:
+        counts = cache.get_many(self.limits)
+        return any(counts.get(key, 0) >= limit for key, limit in self.limits.items())
+
+    def fail(self) -> None:
+        for key in self.limits:
+            if not cache.add(key, 1, self.window):
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired between add and incr
+                    cache.add(key, 1, self.window)
+
+    def clear(self) -> None:
+        # A success forgives this email's failures from this address, not the address's total.
+        cache.delete(next(iter(self.limits)))

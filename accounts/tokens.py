@@ -1,0 +1,109 @@
+"""Supabase access tokens: verify (HS256 with the project's secret, ES256/RS256 against its JWKS)
+and issue (for `POST /api/v1/auth/token`, so the API works without a Supabase project)."""
+
+import json
+import time
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+import jwt
+from django.conf import settings
+
+from accounts.models import AuthUser
+
+AUDIENCE = "authenticated"
+ASYMMETRIC = ("ES256", "RS256")
+
+
+class InvalidToken(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@lru_cache(maxsize=4)
+def _jwks(source: str) -> dict:
+    text = source if source.lstrip().startswith("{") else Path(source).read_text()
+    keys = {}
+    for jwk in json.loads(text).get("keys", []):
+        key = jwt.PyJWK(jwk)
+        keys[jwk.get("kid")] = key
+    return keys
+
+
+def _verification_key(token: str):
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.DecodeError as exc:
+        raise InvalidToken("invalid_token", "The access token is malformed.") from exc
+    alg = header.get("alg")
+    if alg == "HS256":
+        if not settings.SUPABASE_JWT_SECRET:
+            raise InvalidToken("invalid_token", "HS256 tokens are not accepted: no SUPABASE_JWT_SECRET is set.")
+        return settings.SUPABASE_JWT_SECRET, alg
+    if alg in ASYMMETRIC:
+        keys = _jwks(settings.SUPABASE_JWKS) if settings.SUPABASE_JWKS else {}
+        key = keys.get(header.get("kid")) or (next(iter(keys.values())) if len(keys) == 1 and "kid" not in header else None)
+        if key is None:
+            raise InvalidToken("invalid_token", "The access token is signed with a key this server does not know.")
+        return key, alg
+    raise InvalidToken("invalid_token", f"Unsupported signing algorithm {alg!r}.")
+
+
+def verify(token: str) -> dict:
+    """Claims of a valid token; raises InvalidToken with a clear reason otherwise."""
+    key, alg = _verification_key(token)
+    try:
+        return jwt.decode(
+            token, key, algorithms=[alg], audience=AUDIENCE, options={"require": ["exp", "sub", "aud"]}, leeway=5
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidToken("token_expired", "The access token has expired.") from exc
+    except jwt.InvalidAudienceError as exc:
+        raise InvalidToken("invalid_audience", f"The access token's audience must be {AUDIENCE!r}.") from exc
+    except jwt.MissingRequiredClaimError as exc:
+        raise InvalidToken("invalid_token", f"The access token lacks the {exc.claim!r} claim.") from exc
+    except jwt.InvalidSignatureError as exc:
+        raise InvalidToken("invalid_token", "The access token's signature is invalid.") from exc
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken("invalid_token", f"The access token is invalid: {exc}.") from exc
+
+
+def user_for(claims: dict) -> AuthUser:
+    try:
+        user_id = uuid.UUID(str(claims["sub"]))
+    except ValueError as exc:
+        raise InvalidToken("invalid_token", "The access token's subject is not a user id.") from exc
+    user = AuthUser.objects.filter(pk=user_id).first()
+    if user is None:
+        raise InvalidToken("user_not_found", "The user of this access token does not exist.")
+    refusal = user.refusal()
+    if refusal:
+        raise InvalidToken(f"user_{refusal}", f"The user of this access token is {refusal}.")
+    return user
+
+
+def issue(user: AuthUser) -> dict:
+    """An access token with the claims Supabase Auth puts in its own, in the shape of its password
+    grant response (no refresh token: sign in again when it expires)."""
+    now = int(time.time())
+    lifetime = int(settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+    claims = {
+        "iss": settings.SUPABASE_URL.rstrip("/") + "/auth/v1",
+        "sub": str(user.id),
+        "aud": AUDIENCE,
+        "exp": now + lifetime,
+        "iat": now,
+        "email": user.email or "",
+        "phone": user.phone or "",
+        "app_metadata": user.raw_app_meta_data or {},
+        "user_metadata": user.raw_user_meta_data or {},
+        "role": "authenticated",
+        "aal": "aal1",
+        "amr": [{"method": "password", "timestamp": now}],
+        "session_id": str(uuid.uuid4()),
+        "is_anonymous": bool(user.is_anonymous),
+    }
+    token = jwt.encode(claims, settings.SUPABASE_JWT_SECRET, algorithm="HS256")
+    return {"access_token": token, "token_type": "bearer", "expires_in": lifetime, "expires_at": now + lifetime, "user": user}

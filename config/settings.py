@@ -1,0 +1,179 @@
+"""Settings, read from the environment or `.env` (see `.env.example`)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")
+
+ENVIRONMENT = env.str("ENVIRONMENT", default="development")  # development | production
+PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+SECRET_KEY = env.str("SECRET_KEY") if PRODUCTION else env.str("SECRET_KEY", default="dev-only-insecure-key-change-me")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "pgtrigger",
+    "core",
+    "accounts",
+    "sessions_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.EndUserMiddleware",
+    # Innermost: a signed-in end user's page request runs in one transaction under RLS.
+    "core.middleware.RowLevelSecurityMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.end_user",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+# No DATABASE_URL: an embedded PostgreSQL 18 under var/ (tests use a throw-away directory).
+EMBEDDED_PGDATA = Path(env.str("EMBEDDED_PGDATA", default=str(BASE_DIR / "var" / "pgdata")))
+EMBEDDED_EPHEMERAL = env.bool("EMBEDDED_EPHEMERAL", default=False)
+if env.str("DATABASE_URL", default=""):
+    _database = env.db_url("DATABASE_URL")
+else:
+    from config import embedded
+
+    _database = {"ENGINE": "django.db.backends.postgresql", **embedded.start(EMBEDDED_PGDATA, ephemeral=EMBEDDED_EPHEMERAL)}
+_database["ENGINE"] = "core.db"  # PostgreSQL, plus ON DELETE actions on foreign keys (core/db)
+_database["CONN_MAX_AGE"] = 0  # the pool below keeps connections
+_database["OPTIONS"] = {
+    **_database.get("OPTIONS", {}),
+    "pool": {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=8),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    },
+}
+DATABASES = {"default": _database}
+# PostgreSQL allows 63-byte index names; the seeds' own names (kept so an existing Supabase schema
+# matches) are longer than Django's portable 30.
+SILENCED_SYSTEM_CHECKS = ["models.E034"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    # Shared by every app server (login throttling must hold across workers).
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
+}
+
+# --- Identity -------------------------------------------------------------------------------------
+# Staff: Django's users (admin only). End users: Supabase auth.users (accounts.models.AuthUser).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SUPABASE_JWT_SECRET = env.str("SUPABASE_JWT_SECRET", default="" if PRODUCTION else "dev-only-jwt-secret-at-least-32-bytes-long")
+SUPABASE_JWKS = env.str("SUPABASE_JWKS", default="")  # a path to a JSON file, or inline JSON
+SUPABASE_URL = env.str("SUPABASE_URL", default="http://127.0.0.1:8000")  # issuer of our tokens: <url>/auth/v1
+ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME", default=3600))
+LOGIN_THROTTLE = {"attempts": env.int("LOGIN_THROTTLE_ATTEMPTS", default=5), "window": env.int("LOGIN_THROTTLE_WINDOW", default=900)}
+LOGIN_URL = "accounts:login"
+
+# django-cryptography: encrypts secrets at rest. Derived from SECRET_KEY unless given.
+CRYPTOGRAPHY_KEY = env.str("CRYPTOGRAPHY_KEY", default=None)
+
+# --- API ------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.SupabaseJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend", "rest_framework.filters.OrderingFilter"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]
+    if DEBUG
+    else ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Supa monolith API",
+    "DESCRIPTION": "End users authenticate with `Authorization: Bearer <Supabase access token>` "
+    "(get one from `POST /api/v1/auth/token`).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.openapi.add_error_responses"],
+}
+
+# --- Pages, static files, i18n --------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Stateless app servers: sessions and flash messages live in signed cookies, not in a table that the
+# RLS role would need to reach.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+SESSION_COOKIE_HTTPONLY = True
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
+# --- Production hardening (manage.py check --deploy is clean) -------------------------------------
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO" if PRODUCTION else "WARNING")},
+}

@@ -1,0 +1,13 @@
+"""Settings for the test suite: the embedded PostgreSQL lives in a throw-away directory."""
+
+import os
+
+if not os.environ.get("DATABASE_URL"):
+    from config.embedded import ephemeral_dir
+
+    os.environ.setdefault("EMBEDDED_PGDATA", str(ephemeral_dir()))
+    os.environ.setdefault("EMBEDDED_EPHEMERAL", "true")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # staff users in tests only

@@ -1,0 +1,37 @@
+"""One JSON shape for every API error: {"error": {"code", "message", "fields"}}."""
+
+from django.http import JsonResponse
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = error_body("invalid", "The request has invalid fields.", detail)
+    else:
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        if not isinstance(code, str):
+            code = "error"
+        detail = getattr(exc, "detail", str(exc))
+        response.data = error_body(code, str(detail))
+    return response
+
+
+def _json_error(status: int, code: str, message: str):
+    def view(request, exception=None):
+        return JsonResponse(error_body(code, message), status=status)
+
+    return view
+
+
+# Errors raised outside DRF (unknown URL, crash) under /api/ answer with the same shape.
+not_found = _json_error(404, "not_found", "No such endpoint.")
+server_error = _json_error(500, "server_error", "The server could not complete the request.")

@@ -1,0 +1,38 @@
+"""DRF bases: every view runs its request in one transaction under RLS, and every owned model is
+scoped to the principal, so another user's object answers 404."""
+
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+
+from core import rls
+
+UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+class RLSMixin:
+    """Opens the request transaction and, once DRF has authenticated the caller, switches it to the
+    caller's identity (`request.auth` holds the verified claims)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        with rls.request_transaction():
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        if any("\x00" in value for value in request.query_params.values()):
+            raise ValidationError({"query": ["Query parameters may not contain NUL characters."]})
+        super().initial(request, *args, **kwargs)
+        if isinstance(request.auth, dict) and request.auth.get("sub"):
+            rls.act_as(request.auth)
+
+
+class OwnedModelViewSet(RLSMixin, viewsets.ModelViewSet):
+    """CRUD over a user-owned model. Subclasses name `queryset` and `serializer_class`; rows are
+    created for the caller and listed, read, changed and deleted only through `for_user()`."""
+
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self):
+        return super().get_queryset().for_user(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.save(user=self.request.user)

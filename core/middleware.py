@@ -1,0 +1,32 @@
+from django.urls import Resolver404, resolve
+
+from core import rls
+
+
+class RowLevelSecurityMiddleware:
+    """A page request of a signed-in end user runs in one transaction, as the `authenticated` role
+    with that user's claims, so RLS guards every query the view makes.
+
+    API views do the same in `core.api.views` once DRF has authenticated the token; the admin runs as
+    the connection's own role (staff see every tenant by design)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "end_user", None)
+        if user is None or not self._guards(request):
+            return self.get_response(request)
+        with rls.request_transaction():
+            rls.act_as(rls.claims_for(user))
+            return self.get_response(request)
+
+    @staticmethod
+    def _guards(request) -> bool:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return True
+        if match.app_name == "admin":
+            return False
+        return not hasattr(match.func, "cls")  # DRF views open their own transaction

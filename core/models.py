@@ -1,0 +1,59 @@
+"""Bases for every table of the product: uuid keys, timestamps kept by the database, owner scoping."""
+
+import uuid
+
+import pgtrigger
+from django.db import models
+from django.db.models.functions import Now
+
+from core.fields import ForeignKey
+
+
+class TimestampedModel(models.Model):
+    """uuid primary key (also defaulted in the database), `created_at`, and `updated_at` kept by a
+    trigger, so writes that bypass Django keep it true."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, db_default=models.Func(function="gen_random_uuid"))
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        abstract = True
+        triggers = [
+            pgtrigger.Trigger(
+                name="set_updated_at",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                func="NEW.updated_at = now(); RETURN NEW;",
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:  # the trigger wrote updated_at: read back what the row now says
+            self.updated_at = type(self)._base_manager.filter(pk=self.pk).values_list("updated_at", flat=True).get()
+
+
+class OwnedQuerySet(models.QuerySet):
+    """Scoping lives here, once: every view of a user-owned model starts from `for_user()`.
+    `owner_path` on the model says how a row reaches its owner (`user` or `session__user`)."""
+
+    def for_user(self, user):
+        if user is None:
+            return self.none()
+        return self.filter(**{self.model.owner_path: user})
+
+
+class OwnedModel(TimestampedModel):
+    """A row owned by one end user: `user_id uuid not null references auth.users on delete cascade`."""
+
+    owner_path = "user"
+
+    # Not indexed alone: each owned model declares an index led by user_id that fits its queries.
+    user = ForeignKey("accounts.AuthUser", db_on_delete="CASCADE", related_name="+", db_index=False)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta(TimestampedModel.Meta):
+        abstract = True

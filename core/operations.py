@@ -1,0 +1,109 @@
+"""Migration operations for row-level security: enable it, create policies, grant the API role.
+
+Used in every app's migrations, so policies and grants are versioned with the tables they protect:
+
+    EnableRLS("research_sessions"),
+    GrantTable("research_sessions"),
+    CreatePolicy("research_sessions", "owner_all", using="user_id = (select auth.uid())"),
+"""
+
+from django.db.migrations.operations.base import Operation
+
+API_ROLE = "authenticated"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _SQLOperation(Operation):
+    reduces_to_sql = True
+    reversible = True
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def forward_sql(self) -> str:
+        raise NotImplementedError
+
+    def backward_sql(self) -> str:
+        raise NotImplementedError
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        schema_editor.execute(self.forward_sql())
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        schema_editor.execute(self.backward_sql())
+
+
+class EnableRLS(_SQLOperation):
+    """Turn on row-level security. The table owner (the connection role used by the admin and by
+    background jobs) is not subject to it; the `authenticated` role is."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [self.table], {}
+
+    def forward_sql(self):
+        return f"ALTER TABLE {_quote(self.table)} ENABLE ROW LEVEL SECURITY"
+
+    def backward_sql(self):
+        return f"ALTER TABLE {_quote(self.table)} DISABLE ROW LEVEL SECURITY"
+
+    def describe(self):
+        return f"Enable row-level security on {self.table}"
+
+
+class CreatePolicy(_SQLOperation):
+    """`CREATE POLICY name ON table FOR command TO roles USING (...) WITH CHECK (...)`.
+
+    Write expressions with `(select auth.uid())`, evaluated once per statement."""
+
+    COMMANDS = {"ALL", "SELECT", "INSERT", "UPDATE", "DELETE"}
+
+    def __init__(self, table, name, *, using=None, check=None, command="ALL", roles=(API_ROLE,)):
+        if command not in self.COMMANDS:
+            raise ValueError(f"command must be one of {sorted(self.COMMANDS)}")
+        if command == "INSERT" and using:
+            raise ValueError("an INSERT policy takes only `check`")
+        self.table, self.name, self.using, self.check, self.command, self.roles = table, name, using, check, command, tuple(roles)
+
+    def deconstruct(self):
+        kwargs = {"using": self.using, "check": self.check, "command": self.command, "roles": self.roles}
+        return self.__class__.__qualname__, [self.table, self.name], kwargs
+
+    def forward_sql(self):
+        sql = f"CREATE POLICY {_quote(self.name)} ON {_quote(self.table)} FOR {self.command} TO {', '.join(map(_quote, self.roles))}"
+        if self.using:
+            sql += f" USING ({self.using})"
+        if self.check:
+            sql += f" WITH CHECK ({self.check})"
+        return sql
+
+    def backward_sql(self):
+        return f"DROP POLICY IF EXISTS {_quote(self.name)} ON {_quote(self.table)}"
+
+    def describe(self):
+        return f"Create policy {self.name} on {self.table}"
+
+
+class GrantTable(_SQLOperation):
+    """Grant table privileges to the API role (Supabase grants them by default; a plain PostgreSQL
+    does not). Row-level security then decides which rows."""
+
+    def __init__(self, table, privileges=("SELECT", "INSERT", "UPDATE", "DELETE"), role=API_ROLE):
+        self.table, self.privileges, self.role = table, tuple(privileges), role
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [self.table], {"privileges": self.privileges, "role": self.role}
+
+    def forward_sql(self):
+        return f"GRANT {', '.join(self.privileges)} ON TABLE {_quote(self.table)} TO {_quote(self.role)}"
+
+    def backward_sql(self):
+        return f"REVOKE {', '.join(self.privileges)} ON TABLE {_quote(self.table)} FROM {_quote(self.role)}"
+
+    def describe(self):
+        return f"Grant {', '.join(self.privileges)} on {self.table} to {self.role}"

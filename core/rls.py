@@ -1,0 +1,59 @@
+"""Acting as an end user inside the current transaction, the way PostgREST does.
+
+`set_config(..., true)` is local to the transaction: a pooled connection never carries the role or
+the claims on to the next request.
+"""
+
+import json
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+
+def act_as(claims: dict) -> None:
+    """Switch the current transaction to the `authenticated` role with these JWT claims, so every
+    row-level security policy (`auth.uid()`, `auth.jwt()`) applies to what follows."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("act_as() needs a transaction: set_config(..., true) would not outlive the statement")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('request.jwt.claims', %s, true), set_config('role', 'authenticated', true)",
+            [json.dumps(claims, default=str)],
+        )
+
+
+def _reset() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE; SELECT set_config('request.jwt.claims', '', true)")
+
+
+@contextmanager
+def request_transaction():
+    """One transaction for a request. Nested inside an outer transaction (a test case, a management
+    command), the role and claims are undone on the way out instead of by the commit."""
+    nested = connection.in_atomic_block
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        if nested and not connection.needs_rollback:
+            _reset()
+
+
+@contextmanager
+def end_user(claims: dict):
+    """Run a block as an end user (for scripts and tests): `with rls.end_user(claims_for(user)):`."""
+    with request_transaction():
+        act_as(claims)
+        yield
+
+
+def claims_for(user) -> dict:
+    """The claims Supabase would put in a token for `user` (accounts.models.AuthUser)."""
+    return {
+        "sub": str(user.id),
+        "role": "authenticated",
+        "aud": "authenticated",
+        "email": user.email or "",
+        "is_anonymous": bool(user.is_anonymous),
+    }

@@ -1,0 +1,12 @@
+import django_filters
+
+from sessions_app.models import ResearchSession
+
+
+class ResearchSessionFilter(django_filters.FilterSet):
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = ResearchSession
+        fields = ["status", "stage"]

@@ -1,0 +1,33 @@
+from rest_framework import serializers
+
+from sessions_app.models import DraftFile, ResearchSession
+
+MAX_DRAFT_CONTENT = 1_000_000  # characters
+
+
+class ResearchSessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ResearchSession
+        fields = ["id", "title", "status", "stage", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"title": {"allow_blank": False}}
+
+
+class DraftFileSerializer(serializers.ModelSerializer):
+    content = serializers.CharField(max_length=MAX_DRAFT_CONTENT, allow_blank=True, required=False, trim_whitespace=False)
+
+    class Meta:
+        model = DraftFile
+        fields = ["id", "session", "file_name", "content", "created_at", "updated_at"]
+        read_only_fields = ["id", "session", "created_at", "updated_at"]
+
+    def validate_file_name(self, value):
+        if "/" in value or "\\" in value or value in {".", ".."}:
+            raise serializers.ValidationError("A file name may not contain path separators.")
+        session = self.context["session"]
+        taken = DraftFile.objects.filter(session=session, file_name=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError("This session already has a file with this name.")
+        return value

@@ -1,0 +1,52 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import filters
+
+from core.api.views import OwnedModelViewSet
+from sessions_app.api.filters import ResearchSessionFilter
+from sessions_app.api.serializers import DraftFileSerializer, ResearchSessionSerializer
+from sessions_app.models import DraftFile, ResearchSession
+
+
+class ResearchSessionViewSet(OwnedModelViewSet):
+    """My research sessions (seed 004)."""
+
+    queryset = ResearchSession.objects.all()
+    serializer_class = ResearchSessionSerializer
+    filterset_class = ResearchSessionFilter
+    filter_backends = OwnedModelViewSet.filter_backends + [filters.SearchFilter]
+    search_fields = ["title"]
+    ordering_fields = ["created_at", "updated_at", "title"]
+
+
+SESSION_ID = OpenApiParameter("session_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Research session id")
+
+
+@extend_schema_view(
+    **{action: extend_schema(parameters=[SESSION_ID]) for action in ["list", "create", "retrieve", "update", "partial_update", "destroy"]}
+)
+class DraftFileViewSet(OwnedModelViewSet):
+    """Draft files of one of my research sessions."""
+
+    queryset = DraftFile.objects.all()
+    serializer_class = DraftFileSerializer
+    ordering_fields = ["file_name", "created_at", "updated_at"]
+
+    def session(self):
+        if not hasattr(self, "_session"):
+            sessions = ResearchSession.objects.for_user(self.request.user)
+            self._session = get_object_or_404(sessions, pk=self.kwargs["session_pk"])
+        return self._session
+
+    def get_queryset(self):
+        return super().get_queryset().filter(session=self.session())
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if "session_pk" in self.kwargs:  # absent when drf-spectacular inspects the view
+            context["session"] = self.session()
+        return context
+
+    def perform_create(self, serializer):
+        serializer.save(session=self.session())

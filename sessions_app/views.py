@@ -1,0 +1,124 @@
+"""Pages: my research sessions and their draft files."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404
+from django.urls import reverse, reverse_lazy
+from django.views import generic
+
+from core.pages import OwnedPageMixin
+from sessions_app.forms import DraftFileForm, ResearchSessionForm
+from sessions_app.models import DraftFile, ResearchSession
+
+
+class SessionList(OwnedPageMixin, generic.ListView):
+    model = ResearchSession
+    paginate_by = 20
+    template_name = "sessions_app/session_list.html"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        status = self.request.GET.get("status")
+        if status in ResearchSession.Status.values:
+            queryset = queryset.filter(status=status)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(statuses=ResearchSession.Status.choices, status=self.request.GET.get("status", ""), **kwargs)
+
+
+class SessionDetail(OwnedPageMixin, generic.DetailView):
+    model = ResearchSession
+    template_name = "sessions_app/session_detail.html"
+    context_object_name = "research_session"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(draft_files=self.object.draft_files.all(), **kwargs)
+
+
+class SessionCreate(OwnedPageMixin, generic.CreateView):
+    model = ResearchSession
+    form_class = ResearchSessionForm
+    template_name = "sessions_app/session_form.html"
+
+    def form_valid(self, form):
+        form.instance.user = self.request.end_user
+        messages.success(self.request, "Research session created.")
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return reverse("sessions_app:session-detail", args=[self.object.pk])
+
+
+class SessionUpdate(OwnedPageMixin, generic.UpdateView):
+    model = ResearchSession
+    form_class = ResearchSessionForm
+    template_name = "sessions_app/session_form.html"
+    context_object_name = "research_session"
+
+    def form_valid(self, form):
+        messages.success(self.request, "Research session saved.")
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return reverse("sessions_app:session-detail", args=[self.object.pk])
+
+
+class SessionDelete(OwnedPageMixin, generic.DeleteView):
+    model = ResearchSession
+    template_name = "sessions_app/confirm_delete.html"
+    success_url = reverse_lazy("sessions_app:session-list")
+
+    def form_valid(self, form):
+        messages.success(self.request, f"Deleted “{self.object}” and its draft files.")
+        return super().form_valid(form)
+
+
+class DraftFilePage(OwnedPageMixin):
+    """Draft-file pages live under their session, which must be mine."""
+
+    model = DraftFile
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(request, "end_user", None) is not None:
+            sessions = ResearchSession.objects.for_user(request.end_user)
+            self.research_session = get_object_or_404(sessions, pk=kwargs["session_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(session=self.research_session)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "session": self.research_session}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(research_session=self.research_session, **kwargs)
+
+    def get_success_url(self):
+        return reverse("sessions_app:session-detail", args=[self.research_session.pk])
+
+
+class DraftFileCreate(DraftFilePage, generic.CreateView):
+    form_class = DraftFileForm
+    template_name = "sessions_app/draft_file_form.html"
+
+    def form_valid(self, form):
+        messages.success(self.request, "Draft file added.")
+        return super().form_valid(form)
+
+
+class DraftFileUpdate(DraftFilePage, generic.UpdateView):
+    form_class = DraftFileForm
+    template_name = "sessions_app/draft_file_form.html"
+    context_object_name = "draft_file"
+
+    def form_valid(self, form):
+        messages.success(self.request, "Draft file saved.")
+        return super().form_valid(form)
+
+
+class DraftFileDelete(DraftFilePage, generic.DeleteView):
+    template_name = "sessions_app/confirm_delete.html"
+
+    def form_valid(self, form):
+        messages.success(self.request, f"Deleted “{self.object}”.")
+        return super().form_valid(form)
