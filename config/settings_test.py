@@ -11,3 +11,5 @@ if not os.environ.get("DATABASE_URL"):
 from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # staff users in tests only
+STATIC_ROOT = None  # static files come from the finders; nothing is collected for tests
+WHITENOISE_USE_FINDERS = True

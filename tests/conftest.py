@@ -1,0 +1,74 @@
+"""Shared fixtures: end users in auth.users, their tokens, and API and page clients acting as them."""
+
+import itertools
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.signed_cookies import SessionStore
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts import services, tokens
+from accounts.middleware import HASH_KEY, SESSION_KEY
+
+PASSWORD = "correct-horse-battery-staple"
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(email=None, password=PASSWORD, **auth_users_columns) → an auth.users row made the
+    way sign-up makes it."""
+
+    def make(email=None, password=PASSWORD, **fields):
+        user = services.sign_up(email or f"user{next(_counter)}@example.com", password)
+        if fields:
+            for name, value in fields.items():
+                setattr(user, name, value)
+            user.save(update_fields=list(fields))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def user_a(make_user):
+    return make_user("alice@example.com")
+
+
+@pytest.fixture
+def user_b(make_user):
+    return make_user("bob@example.com")
+
+
+def token_for(user) -> str:
+    return tokens.issue(user)["access_token"]
+
+
+def api_client(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
+    return client
+
+
+def page_client(user=None) -> Client:
+    """A browser-like client, signed in to the pages as `user` (no password round trip)."""
+    client = Client()
+    if user is not None:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.id)
+        session[HASH_KEY] = services.session_hash(user)
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
+@pytest.fixture
+def api():
+    return api_client
+
+
+@pytest.fixture
+def pages():
+    return page_client
