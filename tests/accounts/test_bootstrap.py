@@ -1,0 +1,128 @@
+"""The accounts migration creates Supabase's auth minimum on an empty database and changes nothing on
+a database that already has it; the system check catches an auth.users that is not Supabase's."""
+
+import uuid
+
+import psycopg
+import pytest
+from django.db import connection
+
+from accounts import bootstrap
+from accounts.checks import check_auth_users
+
+CATALOG_SNAPSHOT = """
+SELECT 'column', column_name || ' ' || data_type || ' ' || coalesce(column_default, '') FROM information_schema.columns
+ WHERE table_schema = 'auth' AND table_name = 'users'
+UNION ALL
+SELECT 'function', p.proname || ': ' || p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'auth'
+UNION ALL
+SELECT 'index', indexname || ': ' || indexdef FROM pg_indexes WHERE schemaname = 'auth'
+UNION ALL
+SELECT 'acl', coalesce(nspacl::text, '') FROM pg_namespace WHERE nspname = 'auth'
+ORDER BY 1, 2
+"""
+
+
+@pytest.fixture
+def scratch_database(db):
+    """A new, empty database on the test server, dropped afterwards."""
+    params = connection.get_connection_params()
+    server = {k: params[k] for k in ("host", "port", "user") if params.get(k)}
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(dbname=name, autocommit=True, **server) as conn:
+            yield conn
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def _apply(conn):
+    with conn.cursor() as cursor:
+        bootstrap.apply(cursor)
+
+
+def test_empty_database_gets_supabase_auth(scratch_database):
+    _apply(scratch_database)
+    _apply(scratch_database)  # idempotent
+
+    columns = {r[0] for r in scratch_database.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'users'")}
+    assert {"id", "aud", "role", "email", "encrypted_password", "email_confirmed_at", "last_sign_in_at",
+            "raw_app_meta_data", "raw_user_meta_data", "is_super_admin", "created_at", "updated_at", "phone",
+            "banned_until", "deleted_at", "is_anonymous", "is_sso_user", "confirmed_at"} <= columns
+    roles = {r[0] for r in scratch_database.execute(
+        "SELECT rolname FROM pg_roles WHERE rolname IN ('anon', 'authenticated', 'service_role')")}
+    assert roles == {"anon", "authenticated", "service_role"}
+
+    user_id = uuid.uuid4()
+    with scratch_database.transaction():
+        scratch_database.execute("SELECT set_config('request.jwt.claims', %s, true)",
+                                 [f'{{"sub": "{user_id}", "role": "authenticated", "email": "x@example.com"}}'])
+        row = scratch_database.execute("SELECT auth.uid(), auth.role(), auth.jwt() ->> 'email'").fetchone()
+    assert row == (user_id, "authenticated", "x@example.com")
+
+
+SUPABASE_SHAPED = """
+CREATE SCHEMA auth;
+CREATE TABLE auth.users (
+  instance_id uuid, id uuid PRIMARY KEY, aud varchar(255), role varchar(255), email varchar(255),
+  encrypted_password varchar(255), email_confirmed_at timestamptz, invited_at timestamptz,
+  confirmation_token varchar(255), recovery_token varchar(255), email_change_token_new varchar(255),
+  email_change varchar(255), last_sign_in_at timestamptz, raw_app_meta_data jsonb, raw_user_meta_data jsonb,
+  is_super_admin bool, created_at timestamptz, updated_at timestamptz, phone text, phone_confirmed_at timestamptz,
+  banned_until timestamptz, deleted_at timestamptz, is_sso_user boolean NOT NULL DEFAULT false,
+  is_anonymous boolean NOT NULL DEFAULT false,
+  supabase_only_column text DEFAULT 'kept'
+);
+CREATE INDEX supabase_own_index ON auth.users (email, created_at);
+CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT '00000000-0000-0000-0000-000000000001'::uuid $$;
+CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'supabase-role'::text $$;
+CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$ SELECT '{"supabase": true}'::jsonb $$;
+INSERT INTO auth.users (id, email) VALUES ('00000000-0000-0000-0000-000000000001', 'existing@example.com');
+"""
+
+
+def test_existing_supabase_auth_is_left_untouched(scratch_database):
+    scratch_database.execute(SUPABASE_SHAPED)
+    before = scratch_database.execute(CATALOG_SNAPSHOT).fetchall()
+    rows_before = scratch_database.execute("SELECT * FROM auth.users").fetchall()
+
+    _apply(scratch_database)
+
+    assert scratch_database.execute(CATALOG_SNAPSHOT).fetchall() == before
+    assert scratch_database.execute("SELECT * FROM auth.users").fetchall() == rows_before
+    assert scratch_database.execute("SELECT auth.role()").fetchone() == ("supabase-role",)
+
+
+def test_test_database_was_built_by_the_migration(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('auth.users') IS NOT NULL, to_regprocedure('auth.uid()') IS NOT NULL")
+        assert cursor.fetchone() == (True, True)
+    assert check_auth_users() == []
+
+
+def test_check_reports_a_missing_mapped_column(db):
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE auth.users RENAME COLUMN is_anonymous TO anonymous")
+    errors = check_auth_users()
+    assert [e.id for e in errors] == ["accounts.E001"]
+    assert "is_anonymous" in errors[0].msg
+
+
+def test_check_reports_a_foreign_key_to_another_users_table(db):
+    """Seed 004: research_sessions.user_id ended up referencing public.users."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE public.users (id uuid PRIMARY KEY)")
+        cursor.execute("""
+            SELECT conname FROM pg_constraint
+            WHERE conrelid = 'research_sessions'::regclass AND contype = 'f' AND confrelid = 'auth.users'::regclass""")
+        (name,) = cursor.fetchone()
+        cursor.execute(f'ALTER TABLE research_sessions DROP CONSTRAINT "{name}"')
+        cursor.execute("ALTER TABLE research_sessions ADD CONSTRAINT wrong_fk FOREIGN KEY (user_id) REFERENCES public.users (id)")
+    errors = check_auth_users()
+    assert [e.id for e in errors] == ["accounts.E002"]
+    assert "research_sessions.user_id references users" in errors[0].msg
