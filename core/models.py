@@ -24,7 +24,7 @@ class TimestampedModel(models.Model):
                 name="set_updated_at",
                 when=pgtrigger.Before,
                 operation=pgtrigger.Update,
-                func="NEW.updated_at = now(); RETURN NEW;",
+                func="NEW.updated_at = statement_timestamp(); RETURN NEW;",
             )
         ]
 

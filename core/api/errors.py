@@ -1,6 +1,7 @@
 """One JSON shape for every API error: {"error": {"code", "message", "fields"}}."""
 
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -10,6 +11,10 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, Http404):  # Django's own exceptions become DRF's, with their codes
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -17,11 +22,8 @@ def exception_handler(exc, context):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body("invalid", "The request has invalid fields.", detail)
     else:
-        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        if not isinstance(code, str):
-            code = "error"
-        detail = getattr(exc, "detail", str(exc))
-        response.data = error_body(code, str(detail))
+        code = exc.get_codes()
+        response.data = error_body(code if isinstance(code, str) else "error", str(exc.detail))
     return response
 
 
