@@ -1,0 +1,64 @@
+"""Every user-owned resource, declared once. A new user-owned endpoint or page joins the isolation
+matrix (tests/isolation/test_matrix.py) by adding one `Owned(...)` here."""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sessions_app.models import DraftFile, ResearchSession
+
+
+@dataclass(frozen=True)
+class Owned:
+    name: str
+    make: Callable  # make(owner) -> an object owned by `owner`
+    api_collection: Callable  # api_collection(obj) -> the list/create URL that holds obj
+    create: dict  # a valid body for POST to the collection
+    update: dict  # a valid body for PATCH/PUT of the object
+    page_detail: Callable | None = None  # page_detail(obj) -> URL
+    page_edit: Callable | None = None
+    page_delete: Callable | None = None
+    page_form: dict = field(default_factory=dict)  # a valid POST body for the edit page
+    nested: bool = False  # its collection lives under a parent object that is owned too
+
+    def api_detail(self, obj):
+        return f"{self.api_collection(obj)}{obj.pk}/"
+
+    def snapshot(self, obj):
+        """The row as the connection role sees it (RLS does not apply), or None when gone."""
+        row = type(obj)._base_manager.filter(pk=obj.pk).values().first()
+        return row and {k: v for k, v in row.items()}
+
+
+def _session(owner):
+    return ResearchSession.objects.create(user=owner, title=f"{owner.email}'s study")
+
+
+def _draft(owner):
+    return DraftFile.objects.create(session=_session(owner), file_name="notes.md", content=f"{owner.email}'s secret")
+
+
+RESOURCES = [
+    Owned(
+        name="research-session",
+        make=_session,
+        api_collection=lambda obj: "/api/v1/research-sessions/",
+        create={"title": "Planted"},
+        update={"title": "Changed by someone else", "status": "failed"},
+        page_detail=lambda obj: f"/research/{obj.pk}/",
+        page_edit=lambda obj: f"/research/{obj.pk}/edit/",
+        page_delete=lambda obj: f"/research/{obj.pk}/delete/",
+        page_form={"title": "Changed by someone else", "status": "failed", "stage": "4_writing"},
+    ),
+    Owned(
+        name="draft-file",
+        make=_draft,
+        api_collection=lambda obj: f"/api/v1/research-sessions/{obj.session_id}/draft-files/",
+        create={"file_name": "planted.md", "content": "planted"},
+        update={"file_name": "changed.md", "content": "changed by someone else"},
+        page_detail=lambda obj: f"/research/{obj.session_id}/files/{obj.pk}/",
+        page_edit=lambda obj: f"/research/{obj.session_id}/files/{obj.pk}/",
+        page_delete=lambda obj: f"/research/{obj.session_id}/files/{obj.pk}/delete/",
+        page_form={"file_name": "changed.md", "content": "changed by someone else"},
+        nested=True,
+    ),
+]
