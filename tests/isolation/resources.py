@@ -17,6 +17,7 @@ class Owned:
     page_detail: Callable | None = None  # page_detail(obj) -> URL
     page_edit: Callable | None = None
     page_delete: Callable | None = None
+    page_create: Callable | None = None  # page_create(obj) -> the "new" page of obj's parent (nested only)
     page_form: dict = field(default_factory=dict)  # a valid POST body for the edit page
     nested: bool = False  # its collection lives under a parent object that is owned too
 
@@ -58,6 +59,7 @@ RESOURCES = [
         page_detail=lambda obj: f"/research/{obj.session_id}/files/{obj.pk}/",
         page_edit=lambda obj: f"/research/{obj.session_id}/files/{obj.pk}/",
         page_delete=lambda obj: f"/research/{obj.session_id}/files/{obj.pk}/delete/",
+        page_create=lambda obj: f"/research/{obj.session_id}/files/new/",
         page_form={"file_name": "changed.md", "content": "changed by someone else"},
         nested=True,
     ),

@@ -108,3 +108,13 @@ def test_page_edit_is_404(layers, resource, a_obj, b_pages):
 def test_page_delete_is_404(layers, resource, a_obj, b_pages):
     before = resource.snapshot(a_obj)
     assert_404_and_unchanged(b_pages.post(resource.page_delete(a_obj)), resource, a_obj, before)
+
+
+@pytest.mark.parametrize("nested", [r for r in RESOURCES if r.page_create], ids=lambda r: r.name)
+def test_page_create_inside_other_users_parent_is_404(layers, nested, user_a, b_pages):
+    a_obj = nested.make(user_a)
+    model = type(a_obj)
+    count = model._base_manager.count()
+    assert b_pages.get(nested.page_create(a_obj)).status_code == 404
+    assert b_pages.post(nested.page_create(a_obj), nested.page_form).status_code == 404
+    assert model._base_manager.count() == count
