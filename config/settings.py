@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 
@@ -73,6 +74,8 @@ EMBEDDED_PGDATA = Path(env.str("EMBEDDED_PGDATA", default=str(BASE_DIR / "var" /
 EMBEDDED_EPHEMERAL = env.bool("EMBEDDED_EPHEMERAL", default=False)
 if env.str("DATABASE_URL", default=""):
     _database = env.db_url("DATABASE_URL")
+    # A Unix-socket directory may be given percent-encoded: postgres://user@%2Fvar%2Frun%2Fpostgresql/db
+    _database["HOST"] = unquote(_database.get("HOST") or "")
 else:
     from config import embedded
 

@@ -1,10 +1,13 @@
 """Shared fixtures: end users in auth.users, their tokens, and API and page clients acting as them."""
 
 import itertools
+import uuid
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.signed_cookies import SessionStore
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -72,3 +75,19 @@ def api():
 @pytest.fixture
 def pages():
     return page_client
+
+
+@pytest.fixture
+def scratch_database(db):
+    """A new, empty database on the test server, dropped afterwards."""
+    params = connection.get_connection_params()
+    server = {k: params[k] for k in ("host", "port", "user") if params.get(k)}
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(dbname=name, autocommit=True, **server) as conn:
+            yield conn
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -3,7 +3,6 @@ a database that already has it; the system check catches an auth.users that is n
 
 import uuid
 
-import psycopg
 import pytest
 from django.db import connection
 
@@ -22,22 +21,6 @@ UNION ALL
 SELECT 'acl', coalesce(nspacl::text, '') FROM pg_namespace WHERE nspname = 'auth'
 ORDER BY 1, 2
 """
-
-
-@pytest.fixture
-def scratch_database(db):
-    """A new, empty database on the test server, dropped afterwards."""
-    params = connection.get_connection_params()
-    server = {k: params[k] for k in ("host", "port", "user") if params.get(k)}
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with psycopg.connect(dbname=name, autocommit=True, **server) as conn:
-            yield conn
-    finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def _apply(conn):
