@@ -87,9 +87,6 @@ class DraftFilePage(OwnedPageMixin):
     def get_queryset(self):
         return super().get_queryset().filter(session=self.research_session)
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "session": self.research_session}
-
     def get_context_data(self, **kwargs):
         return super().get_context_data(research_session=self.research_session, **kwargs)
 
@@ -97,18 +94,21 @@ class DraftFilePage(OwnedPageMixin):
         return reverse("sessions_app:session-detail", args=[self.research_session.pk])
 
 
-class DraftFileCreate(DraftFilePage, generic.CreateView):
+class DraftFileFormPage(DraftFilePage):
     form_class = DraftFileForm
     template_name = "sessions_app/draft_file_form.html"
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "session": self.research_session}
+
+
+class DraftFileCreate(DraftFileFormPage, generic.CreateView):
     def form_valid(self, form):
         messages.success(self.request, "Draft file added.")
         return super().form_valid(form)
 
 
-class DraftFileUpdate(DraftFilePage, generic.UpdateView):
-    form_class = DraftFileForm
-    template_name = "sessions_app/draft_file_form.html"
+class DraftFileUpdate(DraftFileFormPage, generic.UpdateView):
     context_object_name = "draft_file"
 
     def form_valid(self, form):
