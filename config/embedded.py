@@ -54,6 +54,8 @@ def stop(pgdata: Path) -> None:
 if __name__ == "__main__":  # python -m config.embedded stop
     base = Path(__file__).resolve().parent.parent
     if sys.argv[1:] == ["stop"]:
-        stop(base / "var" / "pgdata")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stop(base / "var" / "pgdata")
     else:
         sys.exit("usage: python -m config.embedded stop")
