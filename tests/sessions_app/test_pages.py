@@ -73,6 +73,7 @@ def test_draft_file_pages(client, user_a):
 
 
 def test_api_docs_and_schema_are_served(db, client):
-    assert client.get("/api/docs/").status_code == 200
+    docs = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs and "cdn" not in docs.lower()  # works offline
     schema = client.get("/api/schema/?format=json").json()
     assert "/api/v1/research-sessions/" in schema["paths"]
