@@ -1,6 +1,7 @@
 """Pages: my research sessions and their draft files."""
 
 from django.contrib import messages
+from django.contrib.messages.views import SuccessMessageMixin
 from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
 from django.views import generic
@@ -35,32 +36,26 @@ class SessionDetail(OwnedPageMixin, generic.DetailView):
         return super().get_context_data(draft_files=self.object.draft_files.all(), **kwargs)
 
 
-class SessionCreate(OwnedPageMixin, generic.CreateView):
+class SessionFormPage(OwnedPageMixin, SuccessMessageMixin):
     model = ResearchSession
     form_class = ResearchSessionForm
     template_name = "sessions_app/session_form.html"
+
+    def get_success_url(self):
+        return reverse("sessions_app:session-detail", args=[self.object.pk])
+
+
+class SessionCreate(SessionFormPage, generic.CreateView):
+    success_message = "Research session created."
 
     def form_valid(self, form):
         form.instance.user = self.request.end_user
-        messages.success(self.request, "Research session created.")
         return super().form_valid(form)
 
-    def get_success_url(self):
-        return reverse("sessions_app:session-detail", args=[self.object.pk])
 
-
-class SessionUpdate(OwnedPageMixin, generic.UpdateView):
-    model = ResearchSession
-    form_class = ResearchSessionForm
-    template_name = "sessions_app/session_form.html"
+class SessionUpdate(SessionFormPage, generic.UpdateView):
+    success_message = "Research session saved."
     context_object_name = "research_session"
-
-    def form_valid(self, form):
-        messages.success(self.request, "Research session saved.")
-        return super().form_valid(form)
-
-    def get_success_url(self):
-        return reverse("sessions_app:session-detail", args=[self.object.pk])
 
 
 class SessionDelete(OwnedPageMixin, generic.DeleteView):
@@ -94,7 +89,7 @@ class DraftFilePage(OwnedPageMixin):
         return reverse("sessions_app:session-detail", args=[self.research_session.pk])
 
 
-class DraftFileFormPage(DraftFilePage):
+class DraftFileFormPage(DraftFilePage, SuccessMessageMixin):
     form_class = DraftFileForm
     template_name = "sessions_app/draft_file_form.html"
 
@@ -103,17 +98,12 @@ class DraftFileFormPage(DraftFilePage):
 
 
 class DraftFileCreate(DraftFileFormPage, generic.CreateView):
-    def form_valid(self, form):
-        messages.success(self.request, "Draft file added.")
-        return super().form_valid(form)
+    success_message = "Draft file added."
 
 
 class DraftFileUpdate(DraftFileFormPage, generic.UpdateView):
+    success_message = "Draft file saved."
     context_object_name = "draft_file"
-
-    def form_valid(self, form):
-        messages.success(self.request, "Draft file saved.")
-        return super().form_valid(form)
 
 
 class DraftFileDelete(DraftFilePage, generic.DeleteView):

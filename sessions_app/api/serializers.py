@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
+from core.api import serializers as api_serializers
 from sessions_app.models import DraftFile, ResearchSession
 
 MAX_DRAFT_CONTENT = 1_000_000  # characters
 
 
-class ResearchSessionSerializer(serializers.ModelSerializer):
+class ResearchSessionSerializer(api_serializers.ModelSerializer):
     class Meta:
         model = ResearchSession
         fields = ["id", "title", "status", "stage", "created_at", "updated_at"]
@@ -13,8 +14,8 @@ class ResearchSessionSerializer(serializers.ModelSerializer):
         extra_kwargs = {"title": {"allow_blank": False}}
 
 
-class DraftFileSerializer(serializers.ModelSerializer):
-    content = serializers.CharField(max_length=MAX_DRAFT_CONTENT, allow_blank=True, required=False, trim_whitespace=False)
+class DraftFileSerializer(api_serializers.ModelSerializer):
+    content = api_serializers.CharField(max_length=MAX_DRAFT_CONTENT, allow_blank=True, required=False, trim_whitespace=False)
 
     class Meta:
         model = DraftFile
