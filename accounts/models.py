@@ -47,10 +47,6 @@ class AuthUser(models.Model):
     # Enough of Django's user protocol for DRF's IsAuthenticated and for templates.
     is_authenticated = True
 
-    @property
-    def pk_str(self) -> str:
-        return str(self.id)
-
     def refusal(self) -> str | None:
         """Why this user may not sign in or call the API now, or None."""
         if self.deleted_at is not None:

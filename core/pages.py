@@ -1,6 +1,6 @@
 """Bases for server-rendered pages over user-owned models."""
 
-from accounts.decorators import EndUserRequiredMixin
+from accounts.mixins import EndUserRequiredMixin
 
 
 class OwnedPageMixin(EndUserRequiredMixin):

@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
 from accounts.models import AuthUser
+from core.api import serializers as api_serializers
 
 
 class PasswordGrantSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=255)
-    password = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
+    password = api_serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
 
 
 class AuthUserSerializer(serializers.ModelSerializer):

@@ -7,6 +7,9 @@ from accounts import services, tokens
 from accounts.api.serializers import AccessTokenSerializer, PasswordGrantSerializer
 from accounts.views import client_ip
 
+# bcrypt reads at most 72 bytes of a password and refuses longer ones; no stored password is longer.
+MAX_PASSWORD_BYTES = 72
+
 
 class TokenView(APIView):
     """Email + password → a Supabase-style access token (Supabase Auth's password grant)."""
@@ -18,8 +21,11 @@ class TokenView(APIView):
     def post(self, request):
         grant = PasswordGrantSerializer(data=request.data)
         grant.is_valid(raise_exception=True)
+        email, password = grant.validated_data["email"], grant.validated_data["password"]
         try:
-            user = services.sign_in(grant.validated_data["email"], grant.validated_data["password"], client_ip(request))
+            if len(password.encode()) > MAX_PASSWORD_BYTES:  # matches no user: a wrong password, not a crash
+                raise services.SignInError("invalid_credentials", "Invalid email or password.")
+            user = services.sign_in(email, password, client_ip(request))
         except services.SignInError as exc:
             if exc.code == "too_many_attempts":
                 raise exceptions.Throttled(detail=exc.message, code=exc.code) from exc

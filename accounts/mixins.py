@@ -1,0 +1,10 @@
+from django.contrib.auth.views import redirect_to_login
+
+
+class EndUserRequiredMixin:
+    """Pages for signed-in end users; others go to the login page and come back."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(request, "end_user", None) is None:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
