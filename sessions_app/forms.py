@@ -20,6 +20,9 @@ class DraftFileForm(forms.ModelForm):
         self.session = session
         self.instance.session = session
 
+    def clean_content(self):
+        return self.cleaned_data["content"].replace("\r\n", "\n")  # browsers send textarea lines as CRLF
+
     def clean_file_name(self):
         name = self.cleaned_data["file_name"]
         if "/" in name or "\\" in name or name in {".", ".."}:
