@@ -29,11 +29,6 @@ def log_in(page, live_server, email: str, password: str) -> None:
     main.get_by_role("button", name="Log in").click()
 
 
-def lf(text: str) -> str:
-    """Browsers submit a textarea's line breaks as CRLF (HTML spec); the app stores them as sent."""
-    return text.replace("\r\n", "\n")
-
-
 def expect_message(page, text: str) -> None:
     expect(page.locator("ul.messages [role=status]")).to_contain_text(text)
 
@@ -133,7 +128,7 @@ def test_research_session_and_draft_file_lifecycle_then_log_out(page, live_serve
     expect(draft_card.locator("pre.draft")).to_have_text("# Outline\n\n1. Sites\n2. Costs")
     expect(page.get_by_text("No draft files yet.")).to_have_count(0)
     draft = DraftFile.objects.get(session=session)
-    assert (draft.file_name, lf(draft.content)) == ("outline.md", "# Outline\n\n1. Sites\n2. Costs")
+    assert (draft.file_name, draft.content) == ("outline.md", "# Outline\n\n1. Sites\n2. Costs")
 
     # Edit the draft file.
     draft_card.get_by_role("link", name="Edit").click()
@@ -149,7 +144,7 @@ def test_research_session_and_draft_file_lifecycle_then_log_out(page, live_serve
     expect(draft_card.locator("pre.draft")).to_have_text("# Plan\n\nVisit three sites.")
     expect(page.get_by_text("outline.md", exact=True)).to_have_count(0)
     draft.refresh_from_db()
-    assert (draft.file_name, lf(draft.content)) == ("plan.md", "# Plan\n\nVisit three sites.")
+    assert (draft.file_name, draft.content) == ("plan.md", "# Plan\n\nVisit three sites.")
 
     # Delete the draft file, through its confirmation page.
     draft_card.get_by_role("link", name="Delete").click()
