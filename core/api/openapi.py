@@ -1,5 +1,7 @@
 """Every operation documents the error responses it can give, in the shared error shape."""
 
+from core.api.serializers import NO_NUL
+
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {
@@ -37,4 +39,16 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for status, description in _DESCRIPTIONS.items():
                 responses.setdefault(status, {"description": description, "content": {"application/json": {"schema": ref}}})
+    return result
+
+
+def forbid_nul_in_query(result, generator, request, public):
+    """`core.api.views.RLSMixin` refuses a query parameter holding a NUL character: the free-text
+    ones say so (the others already have a format, a pattern or a list of values)."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string" and not {"format", "pattern", "enum"} & set(schema):
+                    schema["pattern"] = NO_NUL
     return result

@@ -1,10 +1,29 @@
-"""Serializer bases: request fields take exactly the JSON types the schema documents."""
+"""Serializer bases: request fields take the values the schema documents, in JSON and in forms alike."""
 
+from django.core.validators import RegexValidator
 from django.db import models
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
+from rest_framework.utils import html
+
+# What Python's str.strip() removes, which DRF trims off before it checks that a field is not blank.
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NO_NUL = r"^[^\x00]*$"  # DRF refuses NUL characters (PostgreSQL text cannot hold them)
+NOT_EMPTY = r"^[^\x00]+$"  # drf-spectacular adds the empty string as an alternative where blanks are allowed
+NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
 
 
-class CharField(serializers.CharField):
+class SentAsIs:
+    """A form field sent empty is an empty value, as in JSON; DRF's own would read `stage=` as no
+    `stage` at all (an HTML form sends every field, filled in or not)."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary[self.field_name]
+        return super().get_value(dictionary)
+
+
+class CharField(SentAsIs, serializers.CharField):
     """A string, as the schema says (`type: string`): DRF's own would take `0` as "0"."""
 
     def to_internal_value(self, data):
@@ -13,9 +32,28 @@ class CharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class ChoiceField(SentAsIs, serializers.ChoiceField):
+    pass
+
+
 class ModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: CharField,
         models.TextField: CharField,
     }
+    serializer_choice_field = ChoiceField
+
+
+class CharFieldSchema(OpenApiSerializerFieldExtension):
+    """The request schema says what the field refuses: NUL characters, and only whitespace where
+    blanks are not allowed (DRF trims it away first). A field with a RegexValidator documents that."""
+
+    target_class = CharField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        field = self.target
+        if direction == "request" and not any(isinstance(v, RegexValidator) for v in field.validators):
+            schema["pattern"] = NOT_BLANK if field.trim_whitespace and not field.allow_blank else NOT_EMPTY
+        return schema

@@ -1,9 +1,13 @@
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from core.api import serializers as api_serializers
 from sessions_app.models import DraftFile, ResearchSession
 
 MAX_DRAFT_CONTENT = 1_000_000  # characters
+# No path separators, and something besides dots ("." and ".." name directories); NUL and blank
+# names are refused as in any other field.
+FILE_NAME = rf"^[^\x00/\\]*[^\x00/\\.{api_serializers.WHITESPACE}][^\x00/\\]*$"
 
 
 class ResearchSessionSerializer(api_serializers.ModelSerializer):
@@ -15,6 +19,10 @@ class ResearchSessionSerializer(api_serializers.ModelSerializer):
 
 
 class DraftFileSerializer(api_serializers.ModelSerializer):
+    file_name = api_serializers.CharField(
+        max_length=255,
+        validators=[RegexValidator(FILE_NAME, "A file name needs more than dots, and no path separators.")],
+    )
     content = api_serializers.CharField(max_length=MAX_DRAFT_CONTENT, allow_blank=True, required=False, trim_whitespace=False)
 
     class Meta:
@@ -23,8 +31,6 @@ class DraftFileSerializer(api_serializers.ModelSerializer):
         read_only_fields = ["id", "session", "created_at", "updated_at"]
 
     def validate_file_name(self, value):
-        if "/" in value or "\\" in value or value in {".", ".."}:
-            raise serializers.ValidationError("A file name may not contain path separators.")
         session = self.context["session"]
         taken = DraftFile.objects.filter(session=session, file_name=value)
         if self.instance is not None:
