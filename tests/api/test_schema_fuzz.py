@@ -1,0 +1,122 @@
+"""Schemathesis fuzzes every operation of the live OpenAPI schema (`GET /api/schema/`).
+
+How an endpoint joins the fuzz: by being in the schema, nothing else. The schema is fetched from the
+running app when the test starts, and every operation in it becomes a subtest here; there is no list
+of endpoints to keep in step (and none is excluded).
+
+Each operation gets schemathesis' phases (explicit examples, coverage, then `MAX_EXAMPLES` generated
+cases, valid and invalid), sent in-process to `config.wsgi.application` with a valid
+`Authorization: Bearer <token>` of a fuzz user who owns a research session with one draft file
+(except in the cases that test a missing or malformed token). Valid cases sometimes name those rows
+in their path parameters, so detail endpoints reach real rows, not only 404s. Every request runs in a
+savepoint rolled back afterwards: each case sees the same data (a generated DELETE does not take the
+seeded rows away from the cases after it).
+
+Every response goes through all of schemathesis' checks, among them: no 5xx (`not_a_server_error`),
+the status code is documented (`status_code_conformance`), so is the content type
+(`content_type_conformance`), the body matches the documented schema (`response_schema_conformance`),
+invalid input is rejected (`negative_data_rejection`), valid input is accepted
+(`positive_data_acceptance`), a missing or bad token is refused (`ignored_auth`,
+`missing_required_header`), undeclared methods answer 405 (`unsupported_method`).
+"""
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections, transaction
+from hypothesis import strategies as st
+from schemathesis.config import SchemathesisConfig
+
+from config.wsgi import application
+from sessions_app.models import DraftFile, ResearchSession
+from tests.conftest import token_for
+
+MAX_EXAMPLES = 30  # generated cases per operation (the coverage phase adds its own, bounded ones)
+
+CONFIG = {
+    "checks": {
+        # schemathesis' default list of rejections, plus 413: a body over the upload limit is refused
+        # before its fields are read (documented on every operation by core.api.openapi).
+        "negative_data_rejection": {
+            "expected-statuses": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+        },
+    },
+}
+
+
+@pytest.fixture
+def in_test_transaction(db):
+    """Requests sent straight to the WSGI app run inside the test's transaction, as with Django's
+    test client: the request signals must not close the connection (and so the transaction) under it."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_user(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def fuzz_rows(fuzz_user):
+    """What the fuzz user owns: a research session with a draft file."""
+    session = ResearchSession.objects.create(user=fuzz_user, title="Fuzzed session")
+    draft = DraftFile.objects.create(session=session, file_name="draft.md", content="# Draft\n")
+    return [session.pk, draft.pk]
+
+
+@pytest.fixture
+def api_schema(in_test_transaction, fuzz_user, fuzz_rows):
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/",
+        application,
+        config=SchemathesisConfig.from_dict(CONFIG),
+        headers={"Accept": "application/vnd.oai.openapi+json"},
+    )
+    token = token_for(fuzz_user)
+    real_ids = [str(pk) for pk in fuzz_rows]
+
+    @schema.auth(refresh_interval=None)
+    class BearerToken:
+        # Known to schemathesis as the auth, so the cases without a token or with a bad one keep it so.
+        def get(self, case, context):
+            return token
+
+        def set(self, case, data, context):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    @schema.hook
+    def flatmap_case(context, case):
+        # A valid case may name the fuzz user's rows: each path parameter keeps its generated value
+        # or takes one of their ids. Invalid cases are left alone (a real id would make them valid).
+        if not case.path_parameters or case.meta is None or not case.meta.generation.mode.is_positive:
+            return st.just(case)
+        choices = {name: st.sampled_from([value, *real_ids]) for name, value in case.path_parameters.items()}
+        return st.fixed_dictionaries(choices).map(lambda chosen: _with_path_parameters(case, chosen))
+
+    return schema
+
+
+def _with_path_parameters(case, path_parameters):
+    case.path_parameters = path_parameters
+    return case
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@hypothesis.settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+def test_api_conforms_to_its_schema(case):
+    with transaction.atomic():
+        case.call_and_validate()
+        transaction.set_rollback(True)
