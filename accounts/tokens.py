@@ -75,9 +75,10 @@ def user_for(claims: dict) -> AuthUser:
         user_id = uuid.UUID(str(claims["sub"]))
     except ValueError as exc:
         raise InvalidToken("invalid_token", "The access token's subject is not a user id.") from exc
-    user = AuthUser.objects.filter(pk=user_id).first()
-    if user is None:
-        raise InvalidToken("user_not_found", "The user of this access token does not exist.")
+    try:
+        user = AuthUser.objects.get(pk=user_id)
+    except AuthUser.DoesNotExist as exc:
+        raise InvalidToken("user_not_found", "The user of this access token does not exist.") from exc
     refusal = user.refusal()
     if refusal:
         raise InvalidToken(f"user_{refusal}", f"The user of this access token is {refusal}.")
