@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from accounts import services, tokens
 from accounts.api.serializers import AccessTokenSerializer, PasswordGrantSerializer
 from accounts.views import client_ip
+from core.api.views import JSON_ONLY
 
 # bcrypt reads at most 72 bytes of a password and refuses longer ones; no stored password is longer.
 MAX_PASSWORD_BYTES = 72
@@ -16,6 +17,7 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
+    parser_classes = JSON_ONLY
 
     @extend_schema(request=PasswordGrantSerializer, responses={200: AccessTokenSerializer}, auth=[])
     def post(self, request):

@@ -1,10 +1,9 @@
-"""Serializer bases: request fields take the values the schema documents, in JSON and in forms alike."""
+"""Serializer bases: request fields take the values the schema documents."""
 
 from django.core.validators import RegexValidator
 from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
-from rest_framework.utils import html
 
 # What Python's str.strip() removes, which DRF trims off before it checks that a field is not blank.
 WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -13,17 +12,7 @@ NOT_EMPTY = r"^[^\x00]+$"  # drf-spectacular adds the empty string as an alterna
 NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
 
 
-class SentAsIs:
-    """A form field sent empty is an empty value, as in JSON; DRF's own would read `stage=` as no
-    `stage` at all (an HTML form sends every field, filled in or not)."""
-
-    def get_value(self, dictionary):
-        if html.is_html_input(dictionary) and self.field_name in dictionary:
-            return dictionary[self.field_name]
-        return super().get_value(dictionary)
-
-
-class CharField(SentAsIs, serializers.CharField):
+class CharField(serializers.CharField):
     """A string, as the schema says (`type: string`): DRF's own would take `0` as "0"."""
 
     def to_internal_value(self, data):
@@ -32,17 +21,12 @@ class CharField(SentAsIs, serializers.CharField):
         return super().to_internal_value(data)
 
 
-class ChoiceField(SentAsIs, serializers.ChoiceField):
-    pass
-
-
 class ModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: CharField,
         models.TextField: CharField,
     }
-    serializer_choice_field = ChoiceField
 
 
 class CharFieldSchema(OpenApiSerializerFieldExtension):
