@@ -7,8 +7,9 @@ of endpoints to keep in step (and none is excluded).
 Each operation gets schemathesis' phases (explicit examples, coverage, then `MAX_EXAMPLES` generated
 cases, valid and invalid), sent in-process to `config.wsgi.application` with a valid
 `Authorization: Bearer <token>` of a fuzz user who owns a research session with one draft file
-(except in the cases that test a missing or malformed token). Valid cases sometimes name those rows
-in their path parameters, so detail endpoints reach real rows, not only 404s. Every request runs in a
+(except in the cases that test a missing or malformed token). Cases with valid path parameters
+often name those rows instead of generated ids, so detail endpoints reach real rows (and validate
+their bodies) rather than only answering 404. Every request runs in a
 savepoint rolled back afterwards: each case sees the same data (a generated DELETE does not take the
 seeded rows away from the cases after it).
 
@@ -20,6 +21,8 @@ invalid input is rejected (`negative_data_rejection`), valid input is accepted
 `missing_required_header`), undeclared methods answer 405 (`unsupported_method`).
 """
 
+import re
+
 import hypothesis
 import pytest
 import schemathesis
@@ -27,6 +30,7 @@ from django.core import signals
 from django.db import close_old_connections, transaction
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.parameters import ParameterLocation
 
 from config.wsgi import application
 from sessions_app.models import DraftFile, ResearchSession
@@ -89,16 +93,35 @@ def api_schema(in_test_transaction, fuzz_user, fuzz_rows):
         def set(self, case, data, context):
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
+    def in_nesting_order(case):
+        # A nested route names the parent before the child, as `fuzz_rows` lists them.
+        return dict(zip(re.findall(r"{(\w+)}", case.operation.path), real_ids))
+
+    @schema.hook
+    def map_case(context, case):
+        # Coverage phase: each case whose path is not what it tests names the rows, so its body and
+        # query reach the validation of a real row instead of stopping at 404.
+        if _path_is_valid(case) and case.meta.phase.name == "coverage":
+            case.path_parameters = {**case.path_parameters, **in_nesting_order(case)}
+        return case
+
     @schema.hook
     def flatmap_case(context, case):
-        # A valid case may name the fuzz user's rows: each path parameter keeps its generated value
-        # or takes one of their ids. Invalid cases are left alone (a real id would make them valid).
-        if not case.path_parameters or case.meta is None or not case.meta.generation.mode.is_positive:
+        # Fuzzing phase: the generated ids, the rows in nesting order, or any row per parameter.
+        if not _path_is_valid(case) or case.meta.phase.name != "fuzzing":
             return st.just(case)
-        choices = {name: st.sampled_from([value, *real_ids]) for name, value in case.path_parameters.items()}
-        return st.fixed_dictionaries(choices).map(lambda chosen: _with_path_parameters(case, chosen))
+        mixed = st.fixed_dictionaries(
+            {name: st.sampled_from([value, *real_ids]) for name, value in case.path_parameters.items()}
+        )
+        choices = st.one_of(st.just(case.path_parameters), st.just(in_nesting_order(case)), mixed)
+        return choices.map(lambda chosen: _with_path_parameters(case, {**case.path_parameters, **chosen}))
 
     return schema
+
+
+def _path_is_valid(case):
+    """Path parameters generated valid (a real id in an invalid one would make the case valid)."""
+    return bool(case.path_parameters) and case.meta is not None and not case.meta.is_negative_at(ParameterLocation.PATH)
 
 
 def _with_path_parameters(case, path_parameters):
