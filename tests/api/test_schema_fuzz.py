@@ -1,17 +1,18 @@
 """Schemathesis fuzzes every operation of the live OpenAPI schema (`GET /api/schema/`).
 
 How an endpoint joins the fuzz: by being in the schema, nothing else. The schema is fetched from the
-running app when the test starts, and every operation in it becomes a subtest here; there is no list
-of endpoints to keep in step (and none is excluded).
+running app when the test starts and every operation in it becomes a subtest here; there is no list
+of endpoints to keep in step, and none is excluded. (Optionally, a new kind of row added to
+`fuzz_rows` lets its detail endpoints reach a real row as well.)
 
-Each operation gets schemathesis' phases (explicit examples, coverage, then `MAX_EXAMPLES` generated
-cases, valid and invalid), sent in-process to `config.wsgi.application` with a valid
-`Authorization: Bearer <token>` of a fuzz user who owns a research session with one draft file
-(except in the cases that test a missing or malformed token). Cases with valid path parameters
-often name those rows instead of generated ids, so detail endpoints reach real rows (and validate
-their bodies) rather than only answering 404. Every request runs in a
-savepoint rolled back afterwards: each case sees the same data (a generated DELETE does not take the
-seeded rows away from the cases after it).
+Each operation gets schemathesis' coverage phase (boundary and invalid values of every parameter and
+field) and then `MAX_EXAMPLES` generated cases, valid and invalid, sent in-process to
+`config.wsgi.application` with a valid `Authorization: Bearer <token>` of a fuzz user who owns a
+research session with one draft file (except in the cases that test a missing or malformed token).
+Cases whose path parameters are valid often name those rows instead of generated ids, so detail
+endpoints reach real rows, and validate their bodies, rather than only answering 404. Every request
+runs in a savepoint rolled back afterwards: each case sees the same data (a generated DELETE does not
+take the rows away from the cases after it).
 
 Every response goes through all of schemathesis' checks, among them: no 5xx (`not_a_server_error`),
 the status code is documented (`status_code_conformance`), so is the content type
