@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
+from accounts import passwords
+
 
 class LoginForm(forms.Form):
     email = forms.EmailField(max_length=255, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
@@ -16,6 +18,8 @@ class SignUpForm(forms.Form):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
+        if len(password.encode()) > passwords.MAX_BYTES:
+            raise forms.ValidationError(f"Use at most {passwords.MAX_BYTES} bytes (bcrypt reads no more).")
         validate_password(password)
         return password
 

@@ -3,6 +3,7 @@
 import bcrypt
 
 COST = 10  # Supabase Auth's bcrypt cost
+MAX_BYTES = 72  # bcrypt reads at most 72 bytes (and the bcrypt package refuses more)
 # A hash of a random string, checked when no user matches, so a miss costs as long as a wrong password.
 _DUMMY_HASH = bcrypt.hashpw(b"no-such-user-no-such-password", bcrypt.gensalt(COST))
 
@@ -13,8 +14,8 @@ def hash_password(password: str) -> str:
 
 
 def check_password(password: str, encrypted: str | None) -> bool:
-    if not encrypted or not encrypted.startswith(("$2a$", "$2b$", "$2y$")):
-        bcrypt.checkpw(password.encode(), _DUMMY_HASH)
+    if len(password.encode()) > MAX_BYTES or not encrypted or not encrypted.startswith(("$2a$", "$2b$", "$2y$")):
+        bcrypt.checkpw(b"no-such-password", _DUMMY_HASH)  # no password this long was ever stored
         return False
     try:
         return bcrypt.checkpw(password.encode(), encrypted.encode())

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "sessions_app",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,9 @@ SPECTACULAR_SETTINGS = {
         "core.api.openapi.forbid_nul_in_query",
     ],
 }
+
+# Request bodies: a 5 MiB ingestion batch (partners.ingest.MAX_BODY_BYTES) must be readable.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
 # --- Pages, static files, i18n --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

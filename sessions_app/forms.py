@@ -25,8 +25,6 @@ class DraftFileForm(forms.ModelForm):
 
     def clean_file_name(self):
         name = self.cleaned_data["file_name"]
-        if "/" in name or "\\" in name or name in {".", ".."}:
-            raise forms.ValidationError("A file name may not contain path separators.")
         taken = DraftFile.objects.filter(session=self.session, file_name=name).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError("This session already has a file with this name.")

@@ -1,9 +1,11 @@
 """Research sessions and their draft files (seed 004)."""
 
+from django.core.validators import RegexValidator
 from django.db import models
 
 from core.fields import ForeignKey
 from core.models import OwnedModel, OwnedQuerySet, TimestampedModel
+from core.validators import WHITESPACE
 
 
 class ResearchStatus(models.TextChoices):
@@ -44,11 +46,16 @@ class ResearchSession(OwnedModel):
         return self.title
 
 
+# No path separators, and something besides dots ("." and ".." name directories) and whitespace.
+FILE_NAME_PATTERN = rf"^[^\x00/\\]*[^\x00/\\.{WHITESPACE}][^\x00/\\]*$"
+file_name_validator = RegexValidator(FILE_NAME_PATTERN, "A file name needs more than dots, and no path separators.")
+
+
 class DraftFile(TimestampedModel):
     """A file of a research session; owned through its session."""
 
     session = ForeignKey(ResearchSession, db_on_delete="CASCADE", related_name="draft_files", db_index=False)
-    file_name = models.CharField(max_length=255)
+    file_name = models.CharField(max_length=255, validators=[file_name_validator])
     content = models.TextField(blank=True, default="")
 
     owner_path = "session__user"

@@ -8,8 +8,6 @@ from accounts.api.serializers import AccessTokenSerializer, PasswordGrantSeriali
 from accounts.views import client_ip
 from core.api.views import JSON_ONLY
 
-# bcrypt reads at most 72 bytes of a password and refuses longer ones; no stored password is longer.
-MAX_PASSWORD_BYTES = 72
 
 
 class TokenView(APIView):
@@ -25,8 +23,6 @@ class TokenView(APIView):
         grant.is_valid(raise_exception=True)
         email, password = grant.validated_data["email"], grant.validated_data["password"]
         try:
-            if len(password.encode()) > MAX_PASSWORD_BYTES:  # matches no user: a wrong password, not a crash
-                raise services.SignInError("invalid_credentials", "Invalid email or password.")
             user = services.sign_in(email, password, client_ip(request))
         except services.SignInError as exc:
             if exc.code == "too_many_attempts":

@@ -5,8 +5,8 @@ from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-# What Python's str.strip() removes, which DRF trims off before it checks that a field is not blank.
-WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+from core.validators import WHITESPACE
+
 NO_NUL = r"^[^\x00]*$"  # DRF refuses NUL characters (PostgreSQL text cannot hold them)
 NOT_EMPTY = r"^[^\x00]+$"  # drf-spectacular adds the empty string as an alternative where blanks are allowed
 NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"

@@ -113,3 +113,11 @@ def test_staff_admin_is_separate_from_end_users(user_a, admin_client, pages):
     page = admin_client.get(f"/admin/accounts/authuser/{user_a.pk}/change/").content.decode()
     assert "alice@example.com" in page and user_a.encrypted_password not in page
     assert pages(user_a).get("/admin/").status_code == 302  # an end user is not staff
+
+
+def test_passwords_past_bcrypts_72_bytes(user_a):
+    long = "é" * 40  # 80 bytes
+    response = Client().post("/accounts/signup/", {"email": "long@example.com", "password": long, "password_confirm": long})
+    assert response.status_code == 400 and "at most 72 bytes" in response.content.decode()
+    login = Client().post("/accounts/login/", {"email": "alice@example.com", "password": long})
+    assert login.status_code == 400 and "Invalid email or password." in login.content.decode()
