@@ -9,12 +9,20 @@ from django.db.models.functions import Now
 from core.fields import ForeignKey
 
 
-class TimestampedModel(models.Model):
-    """uuid primary key (also defaulted in the database), `created_at`, and `updated_at` kept by a
-    trigger, so writes that bypass Django keep it true."""
+class CreatedModel(models.Model):
+    """uuid primary key (also defaulted in the database) and `created_at`: the base of rows that are
+    written once (events, logs)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, db_default=models.Func(function="gen_random_uuid"))
     created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class TimestampedModel(CreatedModel):
+    """A `CreatedModel` with `updated_at` kept by a trigger, so writes that bypass Django keep it true."""
+
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta:

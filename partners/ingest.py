@@ -1,0 +1,108 @@
+"""Batch ingestion: validate the whole batch in one pass with a compiled JSON Schema, then store it
+with one set-based INSERT (idempotent on the client's event id), or store nothing."""
+
+import json
+import uuid
+
+import fastjsonschema
+from django.db import connection
+
+MAX_EVENTS = 1000
+MAX_BODY_BYTES = 5 * 1024 * 1024
+UUID_PATTERN = "^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+
+EVENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "pattern": UUID_PATTERN, "description": "Your own event id: a repeat is stored once."},
+        "event_type": {"type": "string", "minLength": 1, "maxLength": 100},
+        "data": {"type": "object"},
+        "source": {"type": "string", "minLength": 1, "maxLength": 255},
+        "version": {"type": "string", "minLength": 1, "maxLength": 50},
+        "metadata": {"type": ["object", "null"]},
+    },
+    "required": ["event_type", "data", "source", "version"],
+    "additionalProperties": False,
+}
+_validate_event = fastjsonschema.compile(EVENT_SCHEMA)
+
+
+class BatchInvalid(Exception):
+    def __init__(self, message: str, fields: dict):
+        super().__init__(message)
+        self.message, self.fields = message, fields
+
+
+def _errors(event, exc: fastjsonschema.JsonSchemaValueException) -> dict:
+    """The first schema violation of an event, as DRF-style field errors."""
+    if not isinstance(event, dict):
+        return {"non_field_errors": ["An event must be a JSON object."]}
+    if exc.rule == "required":
+        return {name: ["This field is required."] for name in EVENT_SCHEMA["required"] if name not in event}
+    if exc.rule == "additionalProperties":
+        unknown = sorted(set(event) - set(EVENT_SCHEMA["properties"]))
+        return {name: ["Unknown field: events hold id, event_type, data, source, version, metadata."] for name in unknown}
+    field = exc.name.split(".")[1] if "." in exc.name else "non_field_errors"
+    if field == "id":
+        return {"id": ["Must be a UUID."]}
+    return {field: [exc.message.replace(exc.name, field, 1)]}
+
+
+def parse(body: object) -> list[dict]:
+    """The events of a request body (one event, or {"batch": [...]}); raises BatchInvalid listing
+    every invalid event by index."""
+    if isinstance(body, dict) and "batch" in body:
+        events = body["batch"]
+        if not isinstance(events, list) or not events:
+            raise BatchInvalid("`batch` must be a non-empty list of events.", {"batch": ["Expected a non-empty list."]})
+        if len(events) > MAX_EVENTS:
+            raise BatchInvalid(f"A batch holds at most {MAX_EVENTS} events.", {"batch": [f"{len(events)} events; at most {MAX_EVENTS}."]})
+        if set(body) != {"batch"}:
+            raise BatchInvalid("A batch body holds only `batch`.", {"non_field_errors": ["Unknown top-level field(s)."]})
+        batched = True
+    else:
+        events, batched = [body], False
+    errors = {}
+    for index, event in enumerate(events):
+        try:
+            _validate_event(event)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            errors[str(index)] = _errors(event, exc)
+            continue
+        if "\\u0000" in json.dumps(event):
+            errors[str(index)] = {"non_field_errors": ["Strings may not contain NUL characters."]}
+    if errors:
+        count = len(errors)
+        message = f"{count} of {len(events)} events are invalid; nothing was stored." if batched else "The event is invalid; nothing was stored."
+        raise BatchInvalid(message, {"batch": errors} if batched else errors["0"])
+    return events
+
+
+def store(partner_id, events: list[dict]) -> dict:
+    """One INSERT for the whole batch. A client id already stored for this partner (or repeated in
+    the batch) is skipped, and reported back."""
+    columns = {"id": [], "event_type": [], "data": [], "source": [], "version": [], "metadata": [], "client_event_id": []}
+    for event in events:
+        columns["id"].append(uuid.uuid4())
+        columns["event_type"].append(event["event_type"])
+        columns["data"].append(json.dumps(event["data"]))
+        columns["source"].append(event["source"])
+        columns["version"].append(event["version"])
+        metadata = event.get("metadata")
+        columns["metadata"].append(None if metadata is None else json.dumps(metadata))
+        columns["client_event_id"].append(uuid.UUID(event["id"]) if event.get("id") else None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO ingestion_events (id, partner_id, event_type, data, source, version, metadata, client_event_id, created_at)
+            SELECT e.id, %s, e.event_type, e.data, e.source, e.version, e.metadata, e.client_event_id, statement_timestamp()
+            FROM unnest(%s::uuid[], %s::text[], %s::jsonb[], %s::text[], %s::text[], %s::jsonb[], %s::uuid[])
+                 AS e(id, event_type, data, source, version, metadata, client_event_id)
+            ON CONFLICT (partner_id, client_event_id) DO NOTHING
+            RETURNING id
+            """,
+            [partner_id, *columns.values()],
+        )
+        stored = {row[0] for row in cursor.fetchall()}
+    duplicates = [str(cid) for eid, cid in zip(columns["id"], columns["client_event_id"]) if eid not in stored]
+    return {"received": len(events), "stored": len(stored), "duplicates": duplicates}

@@ -1,0 +1,118 @@
+"""Partner operations shared by the API, the pages and the admin: keys, usage, request logs."""
+
+import json
+import re
+from datetime import UTC, date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from partners import keys
+from partners.models import ApiKey, DailyUsage, Partner, RequestLog, SecurityEvent
+
+MAX_LOGGED_BODY = 4096  # characters of each logged body
+SECRET_NAMES = re.compile(r"pass|secret|token|key|authorization|cookie|credential", re.IGNORECASE)
+KEY_MATERIAL = re.compile(r"epai_[A-Za-z0-9_\-+/=]+")
+REDACTED = "[redacted]"
+
+
+def regenerate_key(partner: Partner) -> tuple[ApiKey, str]:
+    """A new key for the partner, replacing the old one at once (seed: regenerate_api_key_for_partner).
+    Returns the row and the plaintext, which is never stored and never shown again."""
+    plaintext = keys.generate()
+    values = {"key_hash": keys.hash_key(plaintext), "key_prefix": keys.display_prefix(plaintext),
+              "expires_at": timezone.now() + keys.LIFETIME, "last_used_at": None, "revoked_at": None}
+    with transaction.atomic():
+        api_key = ApiKey.objects.filter(partner=partner).select_for_update().first()
+        if api_key is None:
+            api_key = ApiKey.objects.create(partner=partner, **values)
+        else:
+            for name, value in values.items():
+                setattr(api_key, name, value)
+            api_key.save()
+    return api_key, plaintext
+
+
+def revoke_key(partner: Partner) -> ApiKey | None:
+    api_key = ApiKey.objects.filter(partner=partner, revoked_at__isnull=True).first()
+    if api_key is not None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at", "updated_at"])
+    return api_key
+
+
+def key_status(api_key: ApiKey | None) -> str:
+    if api_key is None:
+        return "none"
+    if api_key.revoked_at:
+        return "revoked"
+    return "expired" if api_key.expires_at <= timezone.now() else "active"
+
+
+def usage(partner: Partner, days: int, today: date | None = None) -> list[dict]:
+    """One row per UTC day, oldest first, zero-filled (seed: get_partner_usage_summary), read from
+    the daily rollup: `days` rows by index, whatever the number of events."""
+    today = today or timezone.now().astimezone(UTC).date()
+    first = today - timedelta(days=days - 1)
+    stored = {row.day: row for row in DailyUsage.objects.filter(partner=partner, day__gte=first, day__lte=today)}
+    rows = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = stored.get(day)
+        rows.append({"date": day, "event_count": row.event_count if row else 0, "insight_count": row.insight_count if row else 0})
+    return rows
+
+
+def redact(value, depth: int = 0):
+    """A copy of a JSON value with secrets and key material replaced."""
+    if depth > 20:
+        return REDACTED
+    if isinstance(value, dict):
+        return {k: REDACTED if SECRET_NAMES.search(str(k)) else redact(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, depth + 1) for v in value]
+    if isinstance(value, str):
+        return KEY_MATERIAL.sub(REDACTED, value)
+    return value
+
+
+def loggable_body(raw: bytes | str | None, parsed=None):
+    """A body for `logs`: redacted JSON, cut to a bounded size (then kept as a truncated string)."""
+    if parsed is None:
+        if not raw:
+            return None
+        try:
+            parsed = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+            return {"truncated": len(text) > MAX_LOGGED_BODY, "text": KEY_MATERIAL.sub(REDACTED, text[:MAX_LOGGED_BODY])}
+    cleaned = redact(parsed)
+    text = json.dumps(cleaned)
+    if len(text) <= MAX_LOGGED_BODY:
+        return cleaned
+    return {"truncated": True, "text": text[:MAX_LOGGED_BODY]}
+
+
+def record_request(partner_id, request, response, duration_ms: int) -> None:
+    RequestLog.objects.create(
+        partner_id=partner_id,
+        endpoint=request.path[:2000],
+        method=request.method,
+        status=response.status_code if response is not None else 500,
+        duration=duration_ms,
+        request_body=loggable_body(getattr(request, "_logged_body", None) or request.body if request.method in {"POST", "PUT", "PATCH"} else None),
+        response_body=loggable_body(getattr(response, "content", None)) if response is not None else None,
+        ip_address=request.META.get("REMOTE_ADDR"),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000],
+    )
+
+
+def record_security_event(event_type: str, request, details: dict, partner_id=None, user_id=None) -> None:
+    SecurityEvent.objects.create(
+        event_type=event_type,
+        details=details,
+        ip_address=request.META.get("REMOTE_ADDR"),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000],
+        partner_id=partner_id,
+        user_id=user_id,
+    )
