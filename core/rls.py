@@ -57,3 +57,16 @@ def claims_for(user) -> dict:
         "email": user.email or "",
         "is_anonymous": bool(user.is_anonymous),
     }
+
+
+def after_transaction(request, callback) -> None:
+    """Run `callback(response)` once the request's transaction has ended, committed or rolled back,
+    as the connection role: for records that must outlive a failed request (refused credentials,
+    request logs)."""
+    http_request = getattr(request, "_request", request)
+    http_request.__dict__.setdefault("_after_transaction", []).append(callback)
+
+
+def run_after_transaction(request, response) -> None:
+    for callback in request.__dict__.pop("_after_transaction", []):
+        callback(response)

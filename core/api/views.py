@@ -22,8 +22,13 @@ class RLSMixin:
     parser_classes = JSON_ONLY
 
     def dispatch(self, request, *args, **kwargs):
-        with rls.request_transaction():
-            return super().dispatch(request, *args, **kwargs)
+        response = None
+        try:
+            with rls.request_transaction():
+                response = super().dispatch(request, *args, **kwargs)
+        finally:
+            rls.run_after_transaction(request, response)
+        return response
 
     def initial(self, request, *args, **kwargs):
         if any("\x00" in value for value in request.query_params.values()):
