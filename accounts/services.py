@@ -5,12 +5,12 @@ import hmac
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import passwords
 from accounts.models import AuthUser
+from core.throttle import FailureThrottle
 
 INSTANCE_ID = uuid.UUID(int=0)  # Supabase Auth writes the nil uuid here
 
@@ -85,26 +85,14 @@ def session_hash(user: AuthUser) -> str:
     return hmac.new(key, f"{user.id}:{user.encrypted_password}".encode(), hashlib.sha256).hexdigest()
 
 
-class LoginThrottle:
-    """Failed sign-ins counted per (email, address) and per address, in the shared cache."""
+class LoginThrottle(FailureThrottle):
+    """Failed sign-ins counted per (email, address) and per address."""
 
     def __init__(self, email: str, ip: str):
-        attempts, self.window = settings.LOGIN_THROTTLE["attempts"], settings.LOGIN_THROTTLE["window"]
-        digest = hashlib.sha256(email.encode()).hexdigest()[:32]
-        self.limits = {f"login-fail:{digest}:{ip}": attempts, f"login-fail-ip:{ip}": attempts * 4}
-
-    def blocked(self) -> bool:
-        counts = cache.get_many(self.limits)
-        return any(counts.get(key, 0) >= limit for key, limit in self.limits.items())
-
-    def fail(self) -> None:
-        for key in self.limits:
-            if not cache.add(key, 1, self.window):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add and incr
-                    cache.add(key, 1, self.window)
+        attempts = settings.LOGIN_THROTTLE["attempts"]
+        self.pair_key = f"login-fail:{hashlib.sha256(email.encode()).hexdigest()[:32]}:{ip}"
+        super().__init__({self.pair_key: attempts, f"login-fail-ip:{ip}": attempts * 4}, settings.LOGIN_THROTTLE["window"])
 
     def clear(self) -> None:
         # A success forgives this email's failures from this address, not the address's total.
-        cache.delete(next(iter(self.limits)))
+        self.forgive(self.pair_key)
