@@ -84,12 +84,13 @@ else:
     _database = {"ENGINE": "django.db.backends.postgresql", **embedded.start(EMBEDDED_PGDATA, ephemeral=EMBEDDED_EPHEMERAL)}
 _database["ENGINE"] = "core.db"  # PostgreSQL, plus ON DELETE actions on foreign keys (core/db)
 _database["CONN_MAX_AGE"] = 0  # the pool below keeps connections
+_database["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it (a restart breaks them)
 _database["OPTIONS"] = {
     **_database.get("OPTIONS", {}),
     "pool": {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=8),
-        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),  # bounds a request's wait while the database is down
     },
 }
 DATABASES = {"default": _database}
@@ -117,6 +118,8 @@ SUPABASE_URL = env.str("SUPABASE_URL", default="http://127.0.0.1:8000")  # issue
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME", default=3600))
 LOGIN_THROTTLE = {"attempts": env.int("LOGIN_THROTTLE_ATTEMPTS", default=5), "window": env.int("LOGIN_THROTTLE_WINDOW", default=900)}
 LOGIN_URL = "accounts:login"
+# Refused API keys per address within the window (seconds), then 429.
+API_KEY_THROTTLE = {"attempts": env.int("API_KEY_THROTTLE_ATTEMPTS", default=20), "window": env.int("API_KEY_THROTTLE_WINDOW", default=300)}
 
 # django-cryptography: encrypts secrets at rest. Derived from SECRET_KEY unless given.
 CRYPTOGRAPHY_KEY = env.str("CRYPTOGRAPHY_KEY", default=None)

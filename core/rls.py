@@ -7,7 +7,11 @@ the claims on to the next request.
 import json
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+import logging
+
+from django.db import DatabaseError, connection, transaction
+
+logger = logging.getLogger(__name__)
 
 
 def act_as(claims: dict) -> None:
@@ -69,4 +73,7 @@ def after_transaction(request, callback) -> None:
 
 def run_after_transaction(request, response) -> None:
     for callback in request.__dict__.pop("_after_transaction", []):
-        callback(response)
+        try:
+            callback(response)
+        except DatabaseError:  # the database is down: the request has its answer already
+            logger.warning("after-transaction write failed for %s", request.path, exc_info=True)

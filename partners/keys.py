@@ -46,7 +46,7 @@ def verify(key: str) -> ApiKey:
     """The live key row for `key`, with its partner; raises KeyRefused with the reason otherwise."""
     if not key.startswith(PREFIX):
         raise KeyRefused("malformed", "This is not an API key of this service.")
-    api_key = ApiKey.objects.select_related("partner").filter(key_hash=hash_key(key)).first()
+    api_key = ApiKey.objects.select_related("partner__user").filter(key_hash=hash_key(key)).first()
     if api_key is None and LEGACY_KEY.match(key):
         api_key = _upgrade_legacy(key)
     if api_key is None:
@@ -65,7 +65,7 @@ def verify(key: str) -> ApiKey:
 def _upgrade_legacy(key: str) -> ApiKey | None:
     """A key hashed by the seed's SQL: checked against the (few, shrinking) bcrypt rows, then stored
     as SHA-256 so the next request finds it by index."""
-    legacy = ApiKey.objects.select_related("partner").filter(key_hash__startswith="$2", revoked_at__isnull=True)
+    legacy = ApiKey.objects.select_related("partner__user").filter(key_hash__startswith="$2", revoked_at__isnull=True)
     for api_key in legacy:
         if api_key.key_hash.startswith(LEGACY_HASH_PREFIXES) and bcrypt.checkpw(key.encode(), api_key.key_hash.encode()):
             api_key.key_hash = hash_key(key)

@@ -46,4 +46,11 @@ def _json_error(status: int, code: str, message: str):
 
 # Errors raised outside DRF (unknown URL, crash) under /api/ answer with the same shape.
 not_found = _json_error(404, "not_found", "No such endpoint.")
+_database_unavailable = _json_error(503, "database_unavailable", "The database is unreachable; nothing was stored. Retry shortly.")
+
+
+def database_unavailable(request):
+    response = _database_unavailable(request)
+    response["Retry-After"] = "5"
+    return response
 server_error = _json_error(500, "server_error", "The server could not complete the request.")

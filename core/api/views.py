@@ -5,12 +5,18 @@ from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 
+import logging
+
+from django.db import InterfaceError, OperationalError
+
 from core import rls
+from core.api import errors
 
 # Request bodies are JSON, whose types the schema describes. Forms cannot carry them faithfully: every
 # value is text, an empty field reads as an absent one, and Django skips multipart parts it cannot
 # read, so a garbled body would pass as an empty (valid) partial update.
 JSON_ONLY = [JSONParser]
+logger = logging.getLogger(__name__)
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -26,6 +32,10 @@ class RLSMixin:
         try:
             with rls.request_transaction():
                 response = super().dispatch(request, *args, **kwargs)
+        except (OperationalError, InterfaceError):
+            # The database went away (at connect, mid-request or at commit): nothing was committed.
+            logger.warning("database unavailable during %s %s", request.method, request.path, exc_info=True)
+            response = errors.database_unavailable(request)
         finally:
             rls.run_after_transaction(request, response)
         return response

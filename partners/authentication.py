@@ -1,0 +1,57 @@
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from accounts.views import client_ip
+from core import rls
+from core.throttle import FailureThrottle
+from partners import keys, services
+
+
+def presented_key(request) -> str | None:
+    header = authentication.get_authorization_header(request).decode("latin-1")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "api-key" and value.strip():
+        return value.strip()
+    return request.META.get("HTTP_X_API_KEY") or None
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Api-Key <key>` or `X-API-Key: <key>`: a partner's program, acting for the end
+    user who owns the partner (RLS sees that user). A refused key answers 401 and leaves a
+    `security_events` row (address, user agent, reason; never the key)."""
+
+    def authenticate(self, request):
+        key = presented_key(request)
+        if key is None:
+            return None
+        ip = client_ip(request)
+        throttle = FailureThrottle({f"api-key-fail:{ip}": settings.API_KEY_THROTTLE["attempts"]}, settings.API_KEY_THROTTLE["window"])
+        if throttle.blocked():
+            raise exceptions.Throttled(detail="Too many refused API keys from this address. Try again later.", code="too_many_attempts")
+        try:
+            api_key = keys.verify(key)
+            refusal = api_key.partner.user.refusal()
+            if refusal:
+                raise keys.KeyRefused(f"user_{refusal}", f"The owner of this API key is {refusal}.", api_key)
+        except keys.KeyRefused as exc:
+            throttle.fail()
+            partner_id = exc.api_key.partner_id if exc.api_key else None
+            rls.after_transaction(request, lambda response: services.record_security_event(
+                "api_key_refused", request, {"reason": exc.reason, "path": request.path}, partner_id=partner_id))
+            raise exceptions.AuthenticationFailed(exc.message, code=f"api_key_{exc.reason}") from exc
+        partner = api_key.partner
+        request._request.partner = partner
+        return partner.user, {**rls.claims_for(partner.user), "partner_id": str(partner.pk), "amr": [{"method": "api_key"}]}
+
+    def authenticate_header(self, request):
+        return 'Api-Key realm="api"'
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = ApiKeyAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                "description": "A partner API key (also accepted as `Authorization: Api-Key <key>`)."}
