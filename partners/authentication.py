@@ -36,9 +36,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
                 raise keys.KeyRefused(f"user_{refusal}", f"The owner of this API key is {refusal}.", api_key)
         except keys.KeyRefused as exc:
             throttle.fail()
+            details = {"reason": exc.reason, "path": request.path}
             partner_id = exc.api_key.partner_id if exc.api_key else None
             rls.after_transaction(request, lambda response: services.record_security_event(
-                "api_key_refused", request, {"reason": exc.reason, "path": request.path}, partner_id=partner_id))
+                "api_key_refused", request, details, partner_id=partner_id))
             raise exceptions.AuthenticationFailed(exc.message, code=f"api_key_{exc.reason}") from exc
         partner = api_key.partner
         request._request.partner = partner

@@ -5,6 +5,7 @@ import re
 from datetime import UTC, date, timedelta
 
 from django.db import transaction
+from django.http.request import RawPostDataException
 from django.utils import timezone
 
 from partners import keys
@@ -94,17 +95,29 @@ def loggable_body(raw: bytes | str | None, parsed=None):
 
 
 def record_request(partner_id, request, response, duration_ms: int) -> None:
+    """A `logs` row for a request made with the partner's key (bodies redacted and bounded)."""
+    if response is not None and hasattr(response, "render") and not response.is_rendered:
+        response.render()
     RequestLog.objects.create(
         partner_id=partner_id,
         endpoint=request.path[:2000],
         method=request.method,
         status=response.status_code if response is not None else 500,
         duration=duration_ms,
-        request_body=loggable_body(getattr(request, "_logged_body", None) or request.body if request.method in {"POST", "PUT", "PATCH"} else None),
-        response_body=loggable_body(getattr(response, "content", None)) if response is not None else None,
+        request_body=_request_body(request),
+        response_body=loggable_body(response.content) if response is not None else None,
         ip_address=request.META.get("REMOTE_ADDR"),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000],
     )
+
+
+def _request_body(request):
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return None
+    try:
+        return loggable_body(request._request.body)
+    except RawPostDataException:  # DRF parsed the stream: log what it parsed
+        return loggable_body(None, parsed=getattr(request, "_full_data", None))
 
 
 def record_security_event(event_type: str, request, details: dict, partner_id=None, user_id=None) -> None:

@@ -1,0 +1,119 @@
+"""The API key lifecycle: create, show once, authenticate, expire, revoke, regenerate, legacy bcrypt."""
+
+import hashlib
+from datetime import timedelta
+
+import bcrypt
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from partners import keys
+from partners.models import ApiKey, SecurityEvent
+from tests.partners.conftest import event, key_client
+
+INGEST = "/api/v1/ingest/events"
+
+
+def test_owner_creates_profile_then_regenerates_and_sees_the_key_once(user_a, api):
+    client = api(user_a)
+    assert client.get("/api/v1/partner/api-key").status_code == 404  # no profile yet
+    created = client.post("/api/v1/partner/profile", {"name": "Acme", "email": "data@acme.example"}, format="json")
+    assert created.status_code == 201, created.content
+    assert client.post("/api/v1/partner/profile", {"name": "Again", "email": "x@acme.example"}, format="json").status_code == 400
+
+    response = client.post("/api/v1/partner/api-key/regenerate")
+    assert response.status_code == 201 and response["Cache-Control"] == "no-store"
+    key = response.json()["api_key"]
+    assert key.startswith("epai_") and len(key) == 48
+    stored = ApiKey.objects.get()
+    assert stored.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert stored.expires_at - timezone.now() > timedelta(days=89, hours=23)
+
+    shown = client.get("/api/v1/partner/api-key").json()
+    assert "api_key" not in shown and key not in str(shown) and stored.key_hash not in str(shown)
+    assert set(shown) == {"id", "key_prefix", "status", "created_at", "updated_at", "expires_at", "last_used_at", "revoked_at"}
+    assert shown["status"] == "active" and key.startswith(shown["key_prefix"])
+
+    assert key_client(key).post(INGEST, event(), format="json").status_code == 201
+
+
+def test_both_headers_authenticate(key_a):
+    assert key_client(key_a).get("/api/v1/partner/usage").status_code == 200
+    client = APIClient()
+    assert client.get("/api/v1/partner/usage", HTTP_X_API_KEY=key_a).status_code == 200
+
+
+def test_regenerating_invalidates_the_old_key_at_once(partner_a, key_a, user_a, api):
+    new_key = api(user_a).post("/api/v1/partner/api-key/regenerate").json()["api_key"]
+    old = key_client(key_a).get("/api/v1/partner/usage")
+    assert old.status_code == 401 and old.json()["error"]["code"] == "api_key_unknown"
+    assert key_client(new_key).get("/api/v1/partner/usage").status_code == 200
+    assert ApiKey.objects.count() == 1
+
+
+def test_revoked_key_is_refused_and_recorded(partner_a, key_a, user_a, api):
+    assert api(user_a).delete("/api/v1/partner/api-key").status_code == 204
+    response = key_client(key_a).post(INGEST, event(), format="json", HTTP_USER_AGENT="curl/8")
+    assert response.status_code == 401
+    assert response.json()["error"] == {"code": "api_key_revoked", "message": "This API key has been revoked.", "fields": {}}
+    security = SecurityEvent.objects.get()
+    assert security.event_type == "api_key_refused" and security.details["reason"] == "revoked"
+    assert security.partner_id == partner_a.pk and security.user_agent == "curl/8" and security.ip_address == "127.0.0.1"
+    assert key_a not in str(security.details)
+
+
+def test_expired_key_is_refused(partner_a, key_a):
+    ApiKey.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = key_client(key_a).get("/api/v1/partner/usage")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "api_key_expired"
+
+
+@pytest.mark.parametrize("key", ["epai_" + "x" * 43, "not-a-key", "epai_"])
+def test_unknown_keys_are_refused_with_a_security_event(db, key):
+    response = key_client(key).get("/api/v1/partner/usage")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Api-Key")
+    assert SecurityEvent.objects.get().details["reason"] in {"unknown", "malformed"}
+    assert key not in str(SecurityEvent.objects.values_list("details", flat=True)[0])
+
+
+def test_brute_force_from_one_address_is_throttled(db, settings):
+    settings.API_KEY_THROTTLE = {"attempts": 3, "window": 60}
+    for _ in range(3):
+        assert key_client("epai_" + "y" * 43).get("/api/v1/partner/usage").status_code == 401
+    response = key_client("epai_" + "z" * 43).get("/api/v1/partner/usage")
+    assert response.status_code == 429 and response.json()["error"]["code"] == "too_many_attempts"
+
+
+def test_last_used_at_is_written_at_most_once_a_minute(partner_a, key_a):
+    client = key_client(key_a)
+    client.get("/api/v1/partner/usage")
+    first = ApiKey.objects.get().last_used_at
+    assert first is not None
+    client.get("/api/v1/partner/usage")
+    assert ApiKey.objects.get().last_used_at == first
+    ApiKey.objects.update(last_used_at=timezone.now() - timedelta(minutes=2))
+    client.get("/api/v1/partner/usage")
+    assert ApiKey.objects.get().last_used_at > first
+
+
+def test_a_key_made_by_the_seeds_sql_is_accepted_and_rehashed(partner_a):
+    """The seed stores crypt(key, gen_salt('bf')): a $2a$ bcrypt hash of 'epai_' + base64(24 bytes)."""
+    legacy_key = "epai_" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345"
+    legacy_hash = bcrypt.hashpw(legacy_key.encode(), bcrypt.gensalt(6)).decode().replace("$2b$", "$2a$", 1)
+    ApiKey.objects.create(partner=partner_a, key_hash=legacy_hash, expires_at=timezone.now() + keys.LIFETIME)
+
+    assert key_client(legacy_key).get("/api/v1/partner/usage").status_code == 200
+    assert ApiKey.objects.get().key_hash == keys.hash_key(legacy_key)
+    with connection.cursor() as cursor:  # found by index from now on
+        cursor.execute("EXPLAIN SELECT id FROM api_keys WHERE key_hash = %s", [keys.hash_key(legacy_key)])
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "api_keys_key_hash_key" in plan or "Seq Scan" in plan  # tiny tables may still be scanned
+    assert key_client(legacy_key).get("/api/v1/partner/usage").status_code == 200
+
+
+def test_key_management_needs_the_owners_token_not_a_key(key_a):
+    assert key_client(key_a).post("/api/v1/partner/api-key/regenerate").status_code == 401
+    assert key_client(key_a).delete("/api/v1/partner/api-key").status_code == 401
