@@ -74,6 +74,7 @@ def after_transaction(request, callback) -> None:
 def run_after_transaction(request, response) -> None:
     for callback in request.__dict__.pop("_after_transaction", []):
         try:
-            callback(response)
+            with transaction.atomic():
+                callback(response)
         except DatabaseError:  # the database is down: the request has its answer already
             logger.warning("after-transaction write failed for %s", request.path, exc_info=True)

@@ -69,12 +69,17 @@ def redact(value, depth: int = 0):
     if depth > 20:
         return REDACTED
     if isinstance(value, dict):
-        return {k: REDACTED if SECRET_NAMES.search(str(k)) else redact(v, depth + 1) for k, v in value.items()}
+        return {_text(k): REDACTED if SECRET_NAMES.search(str(k)) else redact(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v, depth + 1) for v in value]
     if isinstance(value, str):
-        return KEY_MATERIAL.sub(REDACTED, value)
+        return _text(value)
     return value
+
+
+def _text(value) -> str:
+    """Key material redacted; NUL (which PostgreSQL's jsonb refuses) made visible instead."""
+    return KEY_MATERIAL.sub(REDACTED, str(value)).replace("\x00", "\ufffd")
 
 
 def loggable_body(raw: bytes | str | None, parsed=None):
@@ -86,7 +91,7 @@ def loggable_body(raw: bytes | str | None, parsed=None):
             parsed = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-            return {"truncated": len(text) > MAX_LOGGED_BODY, "text": KEY_MATERIAL.sub(REDACTED, text[:MAX_LOGGED_BODY])}
+            return {"truncated": len(text) > MAX_LOGGED_BODY, "text": _text(text[:MAX_LOGGED_BODY])}
     cleaned = redact(parsed)
     text = json.dumps(cleaned)
     if len(text) <= MAX_LOGGED_BODY:
