@@ -140,7 +140,8 @@ def test_usage_summary_equals_the_seeds_function(partner_a, partner_b, user_a, a
         cursor.execute(SEED_USAGE_FUNCTION)
     # a row deleted later leaves the rollup exact
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM ingestion_events WHERE id IN (SELECT id FROM ingestion_events WHERE partner_id = %s LIMIT 5)", [partner_a.pk])
+        cursor.execute("""DELETE FROM ingestion_events WHERE id IN (SELECT id FROM ingestion_events
+                          WHERE partner_id = %s AND created_at < now() - interval '3 days' LIMIT 5)""", [partner_a.pk])
 
     with rls.end_user(rls.claims_for(user_a)), connection.cursor() as cursor:
         cursor.execute("SELECT date, event_count, insight_count FROM get_partner_usage_summary(%s)", [days])
