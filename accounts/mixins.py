@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.contrib.auth.views import redirect_to_login
 
 
@@ -8,3 +10,15 @@ class EndUserRequiredMixin:
         if getattr(request, "end_user", None) is None:
             return redirect_to_login(request.get_full_path())
         return super().dispatch(request, *args, **kwargs)
+
+
+def end_user_required(view):
+    """Function-based pages for signed-in end users."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if getattr(request, "end_user", None) is None:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
