@@ -85,12 +85,18 @@ else:
 _database["ENGINE"] = "core.db"  # PostgreSQL, plus ON DELETE actions on foreign keys (core/db)
 _database["CONN_MAX_AGE"] = 0  # the pool below keeps connections
 _database["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it (a restart breaks them)
+_pool_timeout = env.float("DB_POOL_TIMEOUT", default=5.0)  # bounds a request's wait while the database is down
 _database["OPTIONS"] = {
     **_database.get("OPTIONS", {}),
     "pool": {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=8),
-        "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),  # bounds a request's wait while the database is down
+        "timeout": _pool_timeout,
+        # psycopg retries a lost connection with a doubling delay (1, 2, 4... s) for up to
+        # `reconnect_timeout` (default 5 min): after an outage of a minute the pool would try again only
+        # a minute after the database is back, failing every request meanwhile. Giving up after one pool
+        # timeout instead frees the slot, and the next request that finds the pool empty connects at once.
+        "reconnect_timeout": _pool_timeout,
     },
 }
 DATABASES = {"default": _database}
@@ -151,6 +157,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.openapi.add_error_responses",
         "core.api.openapi.forbid_nul_in_query",
+        "core.api.openapi.require_bodies_with_required_fields",
     ],
 }
 

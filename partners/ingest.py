@@ -10,21 +10,33 @@ from django.db import connection
 MAX_EVENTS = 1000
 MAX_BODY_BYTES = 5 * 1024 * 1024
 UUID_PATTERN = "^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+NO_NUL = "^[^\\x00]*$"  # text columns cannot hold NUL
 
+# The one definition of an event: compiled for validation here, published as the OpenAPI request body
+# (partners.api.views.IngestView).
 EVENT_SCHEMA = {
     "type": "object",
     "properties": {
         "id": {"type": "string", "pattern": UUID_PATTERN, "description": "Your own event id: a repeat is stored once."},
-        "event_type": {"type": "string", "minLength": 1, "maxLength": 100},
-        "data": {"type": "object"},
-        "source": {"type": "string", "minLength": 1, "maxLength": 255},
-        "version": {"type": "string", "minLength": 1, "maxLength": 50},
-        "metadata": {"type": ["object", "null"]},
+        "event_type": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": NO_NUL},
+        "data": {"type": "object", "description": "Any JSON object. U+0000 (which PostgreSQL's jsonb cannot hold) is stored as U+FFFD."},
+        "source": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": NO_NUL},
+        "version": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": NO_NUL},
+        "metadata": {"type": "object", "nullable": True, "description": "Any JSON object, or null."},
     },
     "required": ["event_type", "data", "source", "version"],
     "additionalProperties": False,
 }
-_validate_event = fastjsonschema.compile(EVENT_SCHEMA)
+BATCH_SCHEMA = {
+    "type": "object",
+    "properties": {"batch": {"type": "array", "items": EVENT_SCHEMA, "minItems": 1, "maxItems": MAX_EVENTS}},
+    "required": ["batch"],
+    "additionalProperties": False,
+}
+# JSON Schema proper says "null" in `type`; OpenAPI 3.0 says `nullable` (which fastjsonschema ignores).
+_validate_event = fastjsonschema.compile(
+    {**EVENT_SCHEMA, "properties": {**EVENT_SCHEMA["properties"], "metadata": {"type": ["object", "null"]}}}
+)
 
 
 class BatchInvalid(Exception):
@@ -45,6 +57,8 @@ def _errors(event, exc: fastjsonschema.JsonSchemaValueException) -> dict:
     field = exc.name.split(".")[1] if "." in exc.name else "non_field_errors"
     if field == "id":
         return {"id": ["Must be a UUID."]}
+    if exc.rule == "pattern":
+        return {field: ["May not contain NUL characters."]}
     return {field: [exc.message.replace(exc.name, field, 1)]}
 
 
@@ -68,9 +82,6 @@ def parse(body: object) -> list[dict]:
             _validate_event(event)
         except fastjsonschema.JsonSchemaValueException as exc:
             errors[str(index)] = _errors(event, exc)
-            continue
-        if "\\u0000" in json.dumps(event):
-            errors[str(index)] = {"non_field_errors": ["Strings may not contain NUL characters."]}
     if errors:
         count = len(errors)
         message = f"{count} of {len(events)} events are invalid; nothing was stored." if batched else "The event is invalid; nothing was stored."
@@ -82,14 +93,17 @@ def store(partner_id, events: list[dict]) -> dict:
     """One INSERT for the whole batch. A client id already stored for this partner (or repeated in
     the batch) is skipped, and reported back."""
     columns = {"id": [], "event_type": [], "data": [], "source": [], "version": [], "metadata": [], "client_event_id": []}
+    def jsonb(value) -> str:
+        return json.dumps(value).replace("\\u0000", "\\ufffd")
+
     for event in events:
         columns["id"].append(uuid.uuid4())
         columns["event_type"].append(event["event_type"])
-        columns["data"].append(json.dumps(event["data"]))
+        columns["data"].append(jsonb(event["data"]))
         columns["source"].append(event["source"])
         columns["version"].append(event["version"])
         metadata = event.get("metadata")
-        columns["metadata"].append(None if metadata is None else json.dumps(metadata))
+        columns["metadata"].append(None if metadata is None else jsonb(metadata))
         columns["client_event_id"].append(uuid.UUID(event["id"]) if event.get("id") else None)
     with connection.cursor() as cursor:
         cursor.execute(

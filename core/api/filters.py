@@ -7,14 +7,16 @@ class FilterSet(django_filters.FilterSet):
     """Filters as the schema documents them.
 
     - django-filter reads an empty parameter (`?status=`) as no filter at all, as an HTML form would
-      send it; an API client that sends one sent an invalid value (not a date, not a choice).
+      send it; an API client that sends one sent an invalid value (not a date, not a choice). A free
+      text filter (`?event_type=`) may be empty, and then filters nothing, as its schema allows.
     - A date-time may carry any offset up to ±23:59; PostgreSQL takes at most ±15:59, so times are
       compared in UTC.
     """
 
     def is_valid(self):
         valid = super().is_valid()
-        blank = [name for name in self.form.fields if self.data.get(name) == ""]
+        blank = [name for name, f in self.filters.items()
+                 if self.data.get(name) == "" and not isinstance(f, django_filters.CharFilter)]
         for name in blank:
             self.form.add_error(name, "This field may not be blank.")
         return valid and not blank

@@ -24,6 +24,7 @@ _DESCRIPTIONS = {
     "404": "No such object (or it belongs to someone else).",
     "405": "Method not allowed.",
     "406": "Not acceptable.",
+    "409": "Conflicts with the current state (e.g. it exists already).",
     "413": "Request body too large.",
     "415": "Unsupported media type.",
     "429": "Too many requests.",
@@ -51,4 +52,18 @@ def forbid_nul_in_query(result, generator, request, public):
                 schema = parameter.get("schema", {})
                 if parameter.get("in") == "query" and schema.get("type") == "string" and not {"format", "pattern", "enum"} & set(schema):
                     schema["pattern"] = NO_NUL
+    return result
+
+
+def require_bodies_with_required_fields(result, generator, request, public):
+    """drf-spectacular marks a body required from a serializer; a body given as a raw JSON Schema
+    (`oneOf` alternatives that each require fields) needs the same."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            body = operation.get("requestBody")
+            if not body or body.get("required"):
+                continue
+            schemas = [media.get("schema", {}) for media in body.get("content", {}).values()]
+            if schemas and all(s.get("oneOf") and all(alt.get("required") for alt in s["oneOf"]) for s in schemas):
+                body["required"] = True
     return result

@@ -1,26 +1,66 @@
+"""Pagination styles of the API. DRF's fall back to defaults on a bad number; these refuse it with a
+400, as their schema (minimum values) documents."""
+
 import re
 
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-    page_size_query_description = f"Number of results to return per page (larger values return {max_page_size})."
+class StrictNumbers:
+    """`strict_numbers` maps query parameters to their minimum: a present value must be a whole
+    number at least that large."""
 
-    def get_page_size(self, request):
-        """DRF's falls back to the default on a bad `page_size`; this one refuses it, as documented."""
-        value = request.query_params.get(self.page_size_query_param)
+    strict_numbers: dict[str, int] = {}
+
+    def number(self, request, name: str, default=None):
+        value = request.query_params.get(name)
         if value is None:
-            return self.page_size
-        if not re.fullmatch(r"[0-9]+", value) or int(value) < 1:
-            raise ValidationError({self.page_size_query_param: ["A whole number of at least 1 is required."]})
-        return min(int(value), self.max_page_size)
+            return default
+        minimum = self.strict_numbers[name]
+        if not re.fullmatch(r"[0-9]+", value) or int(value) < minimum:
+            raise ValidationError({name: [f"A whole number of at least {minimum} is required."]})
+        return int(value)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
-            parameter["schema"]["minimum"] = 1
+            if parameter["name"] in self.strict_numbers:
+                parameter["schema"]["minimum"] = self.strict_numbers[parameter["name"]]
         return parameters
+
+
+class PageNumberPagination(StrictNumbers, pagination.PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    page_size_query_description = f"Number of results to return per page (larger values return {max_page_size})."
+    strict_numbers = {"page": 1, "page_size": 1}
+
+    def get_page_size(self, request):
+        return min(self.number(request, "page_size", self.page_size), self.max_page_size)
+
+
+class CursorPagination(StrictNumbers, pagination.CursorPagination):
+    """Newest first, stable under concurrent inserts: for append-only event tables."""
+
+    ordering = ("-created_at", "-id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+    strict_numbers = {"page_size": 1}
+
+    def get_page_size(self, request):
+        return min(self.number(request, "page_size", self.page_size), self.max_page_size)
+
+
+class LimitOffsetPagination(StrictNumbers, pagination.LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
+    strict_numbers = {"limit": 1, "offset": 0}
+
+    def get_limit(self, request):
+        return min(self.number(request, "limit", self.default_limit), self.max_limit)
+
+    def get_offset(self, request):
+        return self.number(request, "offset", 0)

@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
 from core.api import serializers as api_serializers
-from partners import ingest
 from partners.insights import REGISTRY
 from partners.models import ApiKey, IngestionEvent, Insight, Partner, PredictionModel, RequestLog
 from partners.services import key_status
@@ -46,22 +45,6 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EventInSerializer(serializers.Serializer):
-    """One event (documentation of the ingestion body; validation is the compiled JSON Schema in
-    partners.ingest, one pass over the batch)."""
-
-    id = serializers.UUIDField(required=False, help_text="Your own event id: a repeat is stored once.")
-    event_type = serializers.CharField(min_length=1, max_length=100)
-    data = serializers.DictField()
-    source = serializers.CharField(min_length=1, max_length=255)
-    version = serializers.CharField(min_length=1, max_length=50)
-    metadata = serializers.DictField(required=False, allow_null=True)
-
-
-class BatchInSerializer(serializers.Serializer):
-    batch = EventInSerializer(many=True, min_length=1, max_length=ingest.MAX_EVENTS)
-
-
 class IngestResultSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     stored = serializers.IntegerField()
@@ -86,7 +69,7 @@ class InsightSerializer(serializers.ModelSerializer):
 
 class GenerateInsightsSerializer(serializers.Serializer):
     models = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(REGISTRY)), required=False, allow_empty=False,
+        child=serializers.ChoiceField(choices=sorted(REGISTRY)), required=False, min_length=1,
         help_text="Names of built-in models to run (all when absent).",
     )
 
@@ -107,4 +90,4 @@ class UsageDaySerializer(serializers.Serializer):
 
 
 class UsageQuerySerializer(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=366, default=30)
+    days = serializers.IntegerField(min_value=1, max_value=366, default=30, help_text="How many days up to today.")

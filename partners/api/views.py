@@ -6,15 +6,15 @@ import time
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
-from rest_framework import exceptions, generics, mixins, pagination, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, mixins, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import SupabaseJWTAuthentication
 from core import rls
 from core.api import errors
+from core.api.pagination import CursorPagination, LimitOffsetPagination
 from core.api.views import RLSMixin
 from partners import ingest, insights, services
 from partners.api import serializers
@@ -55,6 +55,12 @@ class PartnerMixin(RLSMixin):
         return partner
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "You already have a partner profile: change it with PATCH."
+    default_code = "partner_exists"
+
+
 class ProfileView(PartnerMixin, APIView):
     """My partner profile (one per user)."""
 
@@ -69,12 +75,12 @@ class ProfileView(PartnerMixin, APIView):
         data = serializers.PartnerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if Partner.objects.for_user(request.user).exists():
-            raise exceptions.ValidationError({"non_field_errors": ["You already have a partner profile."]}, code="exists")
+            raise Conflict()
         try:
             with transaction.atomic():
                 partner = data.save(user=request.user)
         except IntegrityError as exc:  # created concurrently
-            raise exceptions.ValidationError({"non_field_errors": ["You already have a partner profile."]}) from exc
+            raise Conflict() from exc
         return Response(serializers.PartnerSerializer(partner).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.PartnerSerializer, responses=serializers.PartnerSerializer)
@@ -127,10 +133,7 @@ class IngestView(PartnerMixin, APIView):
     """Store one event or a batch of up to 1000, all or nothing. `201` means committed."""
 
     @extend_schema(
-        request=PolymorphicProxySerializer(
-            component_name="EventOrBatch", serializers=[serializers.EventInSerializer, serializers.BatchInSerializer],
-            resource_type_field_name=None,
-        ),
+        request={"application/json": {"oneOf": [ingest.EVENT_SCHEMA, ingest.BATCH_SCHEMA]}},
         responses={201: serializers.IngestResultSerializer},
         extensions={"x-max-body-bytes": ingest.MAX_BODY_BYTES},
     )
@@ -149,18 +152,11 @@ class IngestView(PartnerMixin, APIView):
         return Response(ingest.store(self.partner().pk, events), status=status.HTTP_201_CREATED)
 
 
-class EventCursor(pagination.CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
 class EventListView(PartnerMixin, generics.ListAPIView):
     """My partner's events, newest first."""
 
     serializer_class = serializers.EventSerializer
-    pagination_class = EventCursor
+    pagination_class = CursorPagination
     filterset_class = EventFilter
     filter_backends = [backend for backend in generics.ListAPIView.filter_backends if "Ordering" not in backend.__name__]
 
@@ -186,16 +182,11 @@ class GenerateInsightsView(PartnerMixin, APIView):
         return Response(serializers.InsightSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 
 
-class LogPagination(pagination.LimitOffsetPagination):
-    default_limit = 100
-    max_limit = 1000
-
-
 class LogListView(PartnerMixin, generics.ListAPIView):
     """Requests made with my key, newest first (seed: get_logs_for_partner)."""
 
     serializer_class = serializers.LogSerializer
-    pagination_class = LogPagination
+    pagination_class = LimitOffsetPagination
     filter_backends = []
 
     def get_queryset(self):
@@ -205,12 +196,9 @@ class LogListView(PartnerMixin, generics.ListAPIView):
 class UsageView(PartnerMixin, APIView):
     """Events and insights per day, zero-filled, oldest first (seed: get_partner_usage_summary)."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter("days", OpenApiTypes.INT, description="How many days up to today (1–366).", default=30)],
-        responses=serializers.UsageDaySerializer(many=True),
-    )
+    @extend_schema(parameters=[serializers.UsageQuerySerializer], responses=serializers.UsageDaySerializer(many=True))
     def get(self, request):
-        query = serializers.UsageQuerySerializer(data=request.query_params)
+        query = serializers.UsageQuerySerializer(data=request.query_params.dict())  # `?days=` is no number
         query.is_valid(raise_exception=True)
         rows = services.usage(self.partner(), query.validated_data["days"])
         return Response(serializers.UsageDaySerializer(rows, many=True).data)

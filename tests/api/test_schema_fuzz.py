@@ -34,6 +34,9 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 
 from config.wsgi import application
+from partners import ingest, insights
+from partners import services as partner_services
+from partners.models import Partner
 from sessions_app.models import DraftFile, ResearchSession
 from tests.conftest import token_for
 
@@ -75,7 +78,18 @@ def fuzz_rows(fuzz_user):
 
 
 @pytest.fixture
-def api_schema(in_test_transaction, fuzz_user, fuzz_rows):
+def fuzz_partner_key(fuzz_user):
+    """The fuzz user is a partner too, with events and insights, and a valid API key for the
+    operations that accept one (their schema lists the ApiKey scheme)."""
+    partner = Partner.objects.create(user=fuzz_user, name="Fuzz partner", email="fuzz@example.com")
+    _, key = partner_services.regenerate_key(partner)
+    ingest.store(partner.pk, [{"event_type": "page_view", "data": {"path": "/"}, "source": "web", "version": "1"}])
+    insights.generate(partner)
+    return key
+
+
+@pytest.fixture
+def api_schema(in_test_transaction, fuzz_user, fuzz_rows, fuzz_partner_key):
     schema = schemathesis.openapi.from_wsgi(
         "/api/schema/",
         application,
@@ -86,13 +100,16 @@ def api_schema(in_test_transaction, fuzz_user, fuzz_rows):
     real_ids = [str(pk) for pk in fuzz_rows]
 
     @schema.auth(refresh_interval=None)
-    class BearerToken:
-        # Known to schemathesis as the auth, so the cases without a token or with a bad one keep it so.
+    class Credentials:
+        # Known to schemathesis as the auth, so the cases without credentials or with bad ones keep it
+        # so. Operations that accept a partner's API key get the key, the others the bearer token.
         def get(self, case, context):
             return token
 
         def set(self, case, data, context):
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+            schemes = {name for requirement in case.operation.definition.raw.get("security", []) for name in requirement}
+            credential = f"Api-Key {fuzz_partner_key}" if "ApiKey" in schemes else f"Bearer {data}"
+            case.headers = {**(case.headers or {}), "Authorization": credential}
 
     def in_nesting_order(case):
         # A nested route names the parent before the child, as `fuzz_rows` lists them.

@@ -64,3 +64,30 @@ RESOURCES = [
         nested=True,
     ),
 ]
+
+
+@dataclass(frozen=True)
+class Singleton:
+    """An endpoint or page that acts on the caller's own partner, found from the caller's identity
+    (no id in the URL): user B calling it must neither see nor change anything of user A's partner."""
+
+    method: str
+    path: str
+    body: dict | None = None
+    page: bool = False  # a server-rendered page (session cookie) rather than the API (token)
+
+
+PARTNER_SINGLETONS = [
+    Singleton("get", "/api/v1/partner/profile"),
+    Singleton("patch", "/api/v1/partner/profile", {"name": "Taken over"}),
+    Singleton("delete", "/api/v1/partner/profile"),
+    Singleton("get", "/api/v1/partner/api-key"),
+    Singleton("delete", "/api/v1/partner/api-key"),
+    Singleton("post", "/api/v1/partner/api-key/regenerate"),
+    Singleton("get", "/api/v1/partner/events"),
+    Singleton("post", "/api/v1/ingest/events", {"event_type": "planted", "data": {}, "source": "b", "version": "1"}),
+    Singleton("get", "/api/v1/partner/insights"),
+    Singleton("post", "/api/v1/partner/insights/generate", {}),
+    Singleton("get", "/api/v1/partner/logs"),
+    Singleton("get", "/api/v1/partner/usage"),
+]

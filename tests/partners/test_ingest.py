@@ -37,6 +37,11 @@ def test_a_batch_of_1000_is_one_insert(client):
     assert IngestionEvent.objects.count() == 1000
 
 
+def test_nul_characters_in_data_are_stored_as_replacement_characters(client):
+    client.post(URL, event(data={"text": "a\u0000b", "k\u0000": 1}), format="json")
+    assert IngestionEvent.objects.get().data == {"text": "a\ufffdb", "k\ufffd": 1}
+
+
 def test_repeated_client_ids_are_stored_once(client):
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     assert client.post(URL, {"batch": [event(id=first)]}, format="json").json()["stored"] == 1
@@ -65,7 +70,7 @@ def test_client_ids_are_per_partner(client, key_b):
         ({"metadata": [1]}, "metadata"),
         ({"id": "not-a-uuid"}, "id"),
         ({"unexpected": 1}, "unexpected"),
-        ({"data": {"text": "nul\u0000"}}, "non_field_errors"),
+        ({"event_type": "nul\u0000"}, "event_type"),
     ],
 )
 def test_field_rules(client, bad, field):

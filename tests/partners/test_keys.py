@@ -21,7 +21,8 @@ def test_owner_creates_profile_then_regenerates_and_sees_the_key_once(user_a, ap
     assert client.get("/api/v1/partner/api-key").status_code == 404  # no profile yet
     created = client.post("/api/v1/partner/profile", {"name": "Acme", "email": "data@acme.example"}, format="json")
     assert created.status_code == 201, created.content
-    assert client.post("/api/v1/partner/profile", {"name": "Again", "email": "x@acme.example"}, format="json").status_code == 400
+    again = client.post("/api/v1/partner/profile", {"name": "Again", "email": "x@acme.example"}, format="json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "partner_exists"
 
     response = client.post("/api/v1/partner/api-key/regenerate")
     assert response.status_code == 201 and response["Cache-Control"] == "no-store"
