@@ -10,6 +10,7 @@ from partners.forms import PartnerForm
 from partners.models import ApiKey, Insight, Partner, RequestLog
 
 USAGE_DAYS = 30
+NEW_KEY_SESSION_KEY = "_partner_new_api_key"
 
 
 def _partner(request) -> Partner | None:
@@ -51,7 +52,7 @@ def _bar(index: int, row: dict, peak: int) -> dict:
 def portal(request):
     partner = _partner(request)
     if partner is not None:
-        return _portal(request, partner)
+        return _portal(request, partner, new_key=request.session.pop(NEW_KEY_SESSION_KEY, None))
     form = PartnerForm(request.POST or None, initial={"email": request.end_user.email})
     if request.method == "POST" and form.is_valid():
         form.instance.user = request.end_user
@@ -82,8 +83,10 @@ def regenerate_key(request):
     if partner is None:
         return redirect("partners:portal")
     _, plaintext = services.regenerate_key(partner)
+    # Shown by the next page and dropped there (post/redirect/get: a reload cannot regenerate again).
+    request.session[NEW_KEY_SESSION_KEY] = plaintext
     messages.success(request, "A new API key was generated; the previous one no longer works.")
-    return _portal(request, partner, new_key=plaintext)
+    return redirect("partners:portal")
 
 
 @end_user_required

@@ -18,7 +18,7 @@ def test_portal_creates_the_profile_then_shows_the_key_once(client, user_a):
     client.post("/partner/", {"name": "Acme", "email": "data@acme.example"})
     assert Partner.objects.get().user_id == user_a.id
 
-    shown = client.post("/partner/key/regenerate/")
+    shown = client.post("/partner/key/regenerate/", follow=True)
     body = shown.content.decode()
     key = body.split('data-testid="new-key" id="new-key">')[1].split("<")[0]
     assert key.startswith("epai_") and shown["Cache-Control"] == "no-store"

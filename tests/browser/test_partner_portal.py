@@ -1,0 +1,62 @@
+"""The partner portal in Chromium: create the profile, generate the key and see it once, use it,
+see the usage chart, revoke the key."""
+
+import json
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from partners import keys
+from partners.models import ApiKey, IngestionEvent, Partner
+from tests.browser.test_flows import expect_message, log_in
+from tests.conftest import PASSWORD
+
+
+def ingest(live_server, key: str, count: int) -> int:
+    body = json.dumps({"batch": [{"event_type": "view", "data": {"n": i}, "source": "web", "version": "1"} for i in range(count)]})
+    request = urllib.request.Request(f"{live_server.url}/api/v1/ingest/events", data=body.encode(),
+                                     headers={"Content-Type": "application/json", "X-API-Key": key})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
+
+
+@pytest.mark.browser
+def test_partner_portal(page, live_server, make_user):
+    user = make_user("partner@example.com")
+    log_in(page, live_server, user.email, PASSWORD)
+    page.get_by_role("link", name="Partner portal").click()
+
+    expect(page.get_by_role("heading", name="Become a partner")).to_be_visible()
+    expect(page.get_by_label("Contact email")).to_have_value("partner@example.com")
+    page.get_by_label("Name").fill("Acme Analytics")
+    page.get_by_role("button", name="Create profile").click()
+    expect_message(page, "Partner profile created")
+    assert Partner.objects.get().name == "Acme Analytics"
+
+    page.get_by_role("button", name="Generate key").click()
+    key = page.get_by_test_id("new-key").inner_text()
+    assert key.startswith("epai_") and ApiKey.objects.get().key_hash == keys.hash_key(key)
+    expect(page.get_by_role("button", name="Copy")).to_be_visible()
+    expect(page.get_by_test_id("key-status")).to_have_text("active")
+
+    page.reload()  # the key was shown once: gone for good, and the reload regenerated nothing
+    expect(page.get_by_test_id("new-key")).to_have_count(0)
+    assert ApiKey.objects.get().key_hash == keys.hash_key(key)
+    assert key not in page.content()
+
+    assert ingest(live_server, key, 12) == 201
+    page.reload()
+    expect(page.get_by_text("12 events · busiest day 12")).to_be_visible()
+    chart = page.get_by_test_id("usage-chart")
+    expect(chart.locator("rect")).to_have_count(30)
+    assert chart.locator("rect").last.get_attribute("height") == "100"  # today is the busiest day
+    expect(page.locator("table code", has_text="/api/v1/ingest/events").first).to_be_visible()
+    assert IngestionEvent.objects.count() == 12
+
+    page.get_by_role("button", name="Revoke key").click()
+    expect_message(page, "revoked")
+    expect(page.get_by_test_id("key-status")).to_have_text("revoked")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        ingest(live_server, key, 1)
+    assert refused.value.code == 401
