@@ -90,4 +90,10 @@ PARTNER_SINGLETONS = [
     Singleton("post", "/api/v1/partner/insights/generate", {}),
     Singleton("get", "/api/v1/partner/logs"),
     Singleton("get", "/api/v1/partner/usage"),
+    Singleton("get", "/partner/", page=True),
+    Singleton("post", "/partner/", {"name": "Planted", "email": "b@bob.example"}, page=True),
+    Singleton("post", "/partner/profile/", {"name": "Taken over", "email": "b@bob.example"}, page=True),
+    Singleton("post", "/partner/key/regenerate/", page=True),
+    Singleton("post", "/partner/key/revoke/", page=True),
+    Singleton("post", "/partner/insights/generate/", page=True),
 ]
