@@ -1,6 +1,8 @@
 import datetime
+import functools
 
 import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
 
 
 class FilterSet(django_filters.FilterSet):
@@ -34,3 +36,38 @@ def _in_utc(value: datetime.datetime) -> datetime.datetime:
     except OverflowError:  # before year 1 or after 9999 in UTC: no stored time lies beyond either end
         end = datetime.datetime.min if value.year == 1 else datetime.datetime.max
         return end.replace(tzinfo=datetime.UTC)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, without its cost when a request names none of the filterset's
+    parameters: building and validating the filter form (~0.5 ms) would then filter nothing. Any
+    parameter that starts with a filter's name (`created_after`, `price_min`, even an empty
+    `?status=`) goes through django-filter as before."""
+
+    def filter_queryset(self, request, queryset, view):
+        names = _parameters(view)
+        if names is not None and not any(key.startswith(names) for key in request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def _parameters(view) -> tuple | None:
+    """Name prefixes of the query parameters the view's filters read; None when not known."""
+    filterset_class = getattr(view, "filterset_class", None)
+    if filterset_class:
+        return _declared_parameters(filterset_class)
+    return tuple(getattr(view, "filterset_fields", None) or ())  # django-filter's own filters: name, name__lookup
+
+
+@functools.cache
+def _declared_parameters(filterset_class) -> tuple | None:
+    """The filter names of a FilterSet whose filters do nothing without a value: django-filter's own
+    filter classes, and no hook of the FilterSet (`__init__`, `qs`, `filter_queryset`) overridden
+    outside django-filter and this module. None otherwise (it always goes through django-filter)."""
+    for hook in ("__init__", "qs", "filter_queryset"):
+        owner = next(k for k in filterset_class.__mro__ if hook in vars(k))
+        if owner is not FilterSet and not owner.__module__.startswith("django_filters."):
+            return None
+    if not all(type(f).filter.__module__.startswith("django_filters.") for f in filterset_class.base_filters.values()):
+        return None
+    return tuple(filterset_class.base_filters)
