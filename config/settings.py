@@ -142,6 +142,9 @@ REST_FRAMEWORK = {
     if DEBUG
     else ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    # Proxies in front of the app (load balancer, nginx): the client address is then taken from
+    # X-Forwarded-For, for throttling and logs.
+    "NUM_PROXIES": env.int("NUM_PROXIES") if env.str("NUM_PROXIES", default="") else None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Supa monolith API",

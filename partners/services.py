@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http.request import RawPostDataException
 from django.utils import timezone
 
+from accounts.views import client_ip
 from partners import keys
 from partners.models import ApiKey, DailyUsage, Partner, RequestLog, SecurityEvent
 
@@ -111,7 +112,7 @@ def record_request(partner_id, request, response, duration_ms: int) -> None:
         duration=duration_ms,
         request_body=_request_body(request),
         response_body=loggable_body(response.content) if response is not None else None,
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000],
     )
 
@@ -129,7 +130,7 @@ def record_security_event(event_type: str, request, details: dict, partner_id=No
     SecurityEvent.objects.create(
         event_type=event_type,
         details=details,
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000],
         partner_id=partner_id,
         user_id=user_id,

@@ -118,3 +118,16 @@ def test_a_key_made_by_the_seeds_sql_is_accepted_and_rehashed(partner_a):
 def test_key_management_needs_the_owners_token_not_a_key(key_a):
     assert key_client(key_a).post("/api/v1/partner/api-key/regenerate").status_code == 401
     assert key_client(key_a).delete("/api/v1/partner/api-key").status_code == 401
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(db, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()
+    try:
+        key_client("epai_" + "q" * 43).get("/api/v1/partner/usage", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.2")
+    finally:
+        settings.REST_FRAMEWORK = {k: v for k, v in settings.REST_FRAMEWORK.items() if k != "NUM_PROXIES"}
+        api_settings.reload()
+    assert SecurityEvent.objects.get().ip_address == "10.0.0.2"
