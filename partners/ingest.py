@@ -3,6 +3,7 @@ with one set-based INSERT (idempotent on the client's event id), or store nothin
 
 import json
 import uuid
+from collections import Counter
 
 import fastjsonschema
 from django.db import connection
@@ -90,33 +91,24 @@ def parse(body: object) -> list[dict]:
 
 
 def store(partner_id, events: list[dict]) -> dict:
-    """One INSERT for the whole batch. A client id already stored for this partner (or repeated in
-    the batch) is skipped, and reported back."""
-    columns = {"id": [], "event_type": [], "data": [], "source": [], "version": [], "metadata": [], "client_event_id": []}
-    def jsonb(value) -> str:
-        return json.dumps(value).replace("\\u0000", "\\ufffd")
-
-    for event in events:
-        columns["id"].append(uuid.uuid4())
-        columns["event_type"].append(event["event_type"])
-        columns["data"].append(jsonb(event["data"]))
-        columns["source"].append(event["source"])
-        columns["version"].append(event["version"])
-        metadata = event.get("metadata")
-        columns["metadata"].append(None if metadata is None else jsonb(metadata))
-        columns["client_event_id"].append(uuid.UUID(event["id"]) if event.get("id") else None)
+    """One INSERT for the whole batch, the batch passed as a single jsonb parameter (cheap to bind
+    and to parse, whatever its size). A client id already stored for this partner, or repeated in
+    the batch, is stored once and reported back."""
+    payload = json.dumps(events).replace("\\u0000", "\\ufffd")  # jsonb cannot hold U+0000
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO ingestion_events (id, partner_id, event_type, data, source, version, metadata, client_event_id, created_at)
-            SELECT e.id, %s, e.event_type, e.data, e.source, e.version, e.metadata, e.client_event_id, statement_timestamp()
-            FROM unnest(%s::uuid[], %s::text[], %s::jsonb[], %s::text[], %s::text[], %s::jsonb[], %s::uuid[])
-                 AS e(id, event_type, data, source, version, metadata, client_event_id)
+            INSERT INTO ingestion_events (partner_id, event_type, data, source, version, metadata, client_event_id)
+            SELECT %s, e.event_type, e.data, e.source, e.version, e.metadata, e.id
+            FROM jsonb_to_recordset(%s::jsonb)
+                 AS e(id uuid, event_type text, data jsonb, source text, version text, metadata jsonb)
             ON CONFLICT (partner_id, client_event_id) DO NOTHING
-            RETURNING id
+            RETURNING client_event_id
             """,
-            [partner_id, *columns.values()],
+            [partner_id, payload],
         )
-        stored = {row[0] for row in cursor.fetchall()}
-    duplicates = [str(cid) for eid, cid in zip(columns["id"], columns["client_event_id"]) if eid not in stored]
-    return {"received": len(events), "stored": len(stored), "duplicates": duplicates}
+        returned = [row[0] for row in cursor.fetchall()]
+    sent = Counter(uuid.UUID(event["id"]) for event in events if event.get("id"))
+    stored_ids = set(returned)
+    duplicates = [str(cid) for cid, count in sent.items() for _ in range(count - (cid in stored_ids))]
+    return {"received": len(events), "stored": len(returned), "duplicates": duplicates}

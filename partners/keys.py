@@ -13,7 +13,7 @@ from datetime import timedelta
 import bcrypt
 from django.utils import timezone
 
-from partners.models import ApiKey
+from partners.models import LEGACY_ROWS, ApiKey
 
 PREFIX = "epai_"
 LIFETIME = timedelta(days=90)
@@ -65,7 +65,7 @@ def verify(key: str) -> ApiKey:
 def _upgrade_legacy(key: str) -> ApiKey | None:
     """A key hashed by the seed's SQL: checked against the (few, shrinking) bcrypt rows, then stored
     as SHA-256 so the next request finds it by index."""
-    legacy = ApiKey.objects.select_related("partner__user").filter(key_hash__startswith="$2", revoked_at__isnull=True)
+    legacy = ApiKey.objects.select_related("partner__user").filter(LEGACY_ROWS, revoked_at__isnull=True, expires_at__gt=timezone.now())
     for api_key in legacy:
         if api_key.key_hash.startswith(LEGACY_HASH_PREFIXES) and bcrypt.checkpw(key.encode(), api_key.key_hash.encode()):
             api_key.key_hash = hash_key(key)

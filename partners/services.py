@@ -16,6 +16,11 @@ MAX_LOGGED_BODY = 4096  # characters of each logged body
 SECRET_NAMES = re.compile(r"pass|secret|token|key|authorization|cookie|credential", re.IGNORECASE)
 KEY_MATERIAL = re.compile(r"epai_[A-Za-z0-9_\-+/=]+")
 REDACTED = "[redacted]"
+# `"password": "..."` (any member whose name says secret) in JSON text, the value possibly cut short.
+SECRET_MEMBER = re.compile(
+    r'("[^"]*(?:pass|secret|token|key|authorization|cookie|credential)[^"]*"\s*:\s*)(?:"(?:[^"\\]|\\.)*"?|[^,}\]]*)',
+    re.IGNORECASE,
+)
 
 
 def regenerate_key(partner: Partner) -> tuple[ApiKey, str]:
@@ -84,15 +89,20 @@ def _text(value) -> str:
 
 
 def loggable_body(raw: bytes | str | None, parsed=None):
-    """A body for `logs`: redacted JSON, cut to a bounded size (then kept as a truncated string)."""
+    """A body for `logs`, redacted and bounded. A small body is redacted as JSON; a large one is cut
+    first and redacted as text, so its cost does not grow with its size."""
     if parsed is None:
         if not raw:
             return None
-        try:
-            parsed = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-            return {"truncated": len(text) > MAX_LOGGED_BODY, "text": _text(text[:MAX_LOGGED_BODY])}
+        if len(raw) <= MAX_LOGGED_BODY:
+            try:
+                parsed = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                pass
+        if parsed is None:
+            head = raw[:MAX_LOGGED_BODY]
+            text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+            return {"truncated": len(raw) > MAX_LOGGED_BODY, "text": _text(SECRET_MEMBER.sub(rf'\1"{REDACTED}"', text))}
     cleaned = redact(parsed)
     text = json.dumps(cleaned)
     if len(text) <= MAX_LOGGED_BODY:

@@ -166,3 +166,10 @@ def test_usage_reads_only_the_rollup(user_a, partner_a, api):
         api(user_a).get("/api/v1/partner/usage")
     assert not any("ingestion_events" in q["sql"] for q in captured)
     assert any("partner_usage_daily" in q["sql"] for q in captured)
+
+
+def test_large_bodies_are_cut_then_redacted_as_text(partner_a, key_a):
+    batch = [event(data={"api_token": "tok-123", "note": key_a})] + [event(data={"blob": "x" * 5000})] * 3
+    key_client(key_a).post("/api/v1/ingest/events", {"batch": batch}, format="json")
+    text = RequestLog.objects.get().request_body["text"]
+    assert "tok-123" not in text and key_a not in text and text.count("[redacted]") == 2
