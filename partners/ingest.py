@@ -2,6 +2,7 @@
 with one set-based INSERT (idempotent on the client's event id), or store nothing."""
 
 import json
+import re
 import uuid
 from collections import Counter
 
@@ -35,6 +36,8 @@ BATCH_SCHEMA = {
     "additionalProperties": False,
 }
 # JSON Schema proper says "null" in `type`; OpenAPI 3.0 says `nullable` (which fastjsonschema ignores).
+# `\u0000` in JSON text, but not `\\u0000` (an escaped backslash followed by "u0000").
+ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 _validate_event = fastjsonschema.compile(
     {**EVENT_SCHEMA, "properties": {**EVENT_SCHEMA["properties"], "metadata": {"type": ["object", "null"]}}}
 )
@@ -94,7 +97,7 @@ def store(partner_id, events: list[dict]) -> dict:
     """One INSERT for the whole batch, the batch passed as a single jsonb parameter (cheap to bind
     and to parse, whatever its size). A client id already stored for this partner, or repeated in
     the batch, is stored once and reported back."""
-    payload = json.dumps(events).replace("\\u0000", "\\ufffd")  # jsonb cannot hold U+0000
+    payload = ESCAPED_NUL.sub(r"\1\\ufffd", json.dumps(events))  # jsonb cannot hold U+0000
     with connection.cursor() as cursor:
         cursor.execute(
             """

@@ -38,8 +38,8 @@ def test_a_batch_of_1000_is_one_insert(client):
 
 
 def test_nul_characters_in_data_are_stored_as_replacement_characters(client):
-    client.post(URL, event(data={"text": "a\u0000b", "k\u0000": 1}), format="json")
-    assert IngestionEvent.objects.get().data == {"text": "a\ufffdb", "k\ufffd": 1}
+    client.post(URL, event(data={"text": "a\u0000b", "k\u0000": 1, "literal": "\\u0000", "both": "\\\u0000"}), format="json")
+    assert IngestionEvent.objects.get().data == {"text": "a\ufffdb", "k\ufffd": 1, "literal": "\\u0000", "both": "\\\ufffd"}
 
 
 def test_repeated_client_ids_are_stored_once(client):
