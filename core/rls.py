@@ -31,6 +31,15 @@ def _reset() -> None:
         cursor.execute("RESET ROLE; SELECT set_config('request.jwt.claims', '', true)")
 
 
+def _drop_if_lost() -> None:
+    """Drop a connection the server has cut (a restart) while still inside the transaction. Left to
+    `atomic()`, the rollback on it would fail, and atomic() would then connect again only to restore
+    autocommit: a second wait of up to the pool timeout while the database is down, whose error
+    would replace the first."""
+    if connection.connection is not None and connection.connection.closed:
+        connection.close()  # inside the block: atomic() skips the rollback and the reconnection
+
+
 @contextmanager
 def request_transaction():
     """One transaction for a request. Nested inside an outer transaction (a test case, a management
@@ -38,7 +47,11 @@ def request_transaction():
     nested = connection.in_atomic_block
     try:
         with transaction.atomic():
-            yield
+            try:
+                yield
+            except DatabaseError:
+                _drop_if_lost()
+                raise
     finally:
         if nested and not connection.needs_rollback:
             _reset()
