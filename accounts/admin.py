@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from accounts.models import AuthUser
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(AuthUser)
-class AuthUserAdmin(admin.ModelAdmin):
+class AuthUserAdmin(ReadOnlyAdmin):
     """Read-only: Supabase Auth owns these rows. The password hash is never shown."""
 
     list_display = ["email", "phone", "created_at", "last_sign_in_at", "email_confirmed_at", "banned_until", "deleted_at"]
@@ -18,12 +19,3 @@ class AuthUserAdmin(admin.ModelAdmin):
         "created_at", "updated_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner, PredictionModel, RequestLog, SecurityEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the system: staff read them, never edit them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Partner)

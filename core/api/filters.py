@@ -30,6 +30,13 @@ class FilterSet(django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
 
+class CreatedRangeFilterSet(FilterSet):
+    """`created_after` (inclusive) and `created_before` (exclusive) on `created_at`."""
+
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+
 def _in_utc(value: datetime.datetime) -> datetime.datetime:
     try:
         return value.astimezone(datetime.UTC)
