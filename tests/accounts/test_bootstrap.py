@@ -3,7 +3,6 @@ a database that already has it; the system check catches an auth.users that is n
 
 import uuid
 
-import pytest
 from django.db import connection
 
 from accounts import bootstrap

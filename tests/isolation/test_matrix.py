@@ -4,18 +4,9 @@ attempt is a 404 and changes nothing. The whole matrix runs twice: with the appl
 
 import pytest
 
-from core.models import OwnedQuerySet
 from tests.isolation.resources import RESOURCES
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(params=["app+rls", "rls-only"])
-def layers(request, monkeypatch):
-    if request.param == "rls-only":
-        # A forgotten filter: every view now starts from the whole table.
-        monkeypatch.setattr(OwnedQuerySet, "for_user", lambda self, user: self.all())
-    return request.param
 
 
 @pytest.fixture(params=RESOURCES, ids=lambda r: r.name)

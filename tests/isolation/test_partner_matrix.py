@@ -7,7 +7,6 @@ import pytest
 from partners import services
 from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner, RequestLog
 from tests.isolation.resources import PARTNER_SINGLETONS
-from tests.isolation.test_matrix import layers  # noqa: F401  (the app+rls / rls-only fixture)
 
 pytestmark = pytest.mark.django_db
 PARTNER_TABLES = [Partner, ApiKey, IngestionEvent, Insight, RequestLog, DailyUsage]
@@ -46,7 +45,7 @@ def b_partner(request, user_b):
 
 
 @pytest.mark.parametrize("endpoint", PARTNER_SINGLETONS, ids=lambda e: f"{e.method} {e.path}")
-def test_b_never_sees_or_changes_a_partner(layers, endpoint, a_partner, b_partner, user_b, api, pages):  # noqa: F811
+def test_b_never_sees_or_changes_a_partner(layers, endpoint, a_partner, b_partner, user_b, api, pages):
     before, secrets = snapshot(a_partner), identifiers(a_partner)
     if endpoint.page:
         response = getattr(pages(user_b), endpoint.method)(endpoint.path, endpoint.body or {}, follow=True)
