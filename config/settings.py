@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "accounts",
     "sessions_app",
     "partners",
+    "audit",
+    "chat",
 ]
 
 MIDDLEWARE = [
