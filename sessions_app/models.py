@@ -1,7 +1,10 @@
-"""Research sessions and their draft files (seed 004)."""
+"""Research sessions and their draft files (seed 004); analysis sessions and their typed storage (seed 000)."""
 
+import pgtrigger
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Now
+from django_cryptography.fields import encrypt
 
 from core.fields import ForeignKey
 from core.models import OwnedModel, OwnedQuerySet, TimestampedModel
@@ -71,3 +74,132 @@ class DraftFile(TimestampedModel):
 
     def __str__(self):
         return self.file_name
+
+
+# --- Analysis sessions and their typed storage (seed 000) ------------------------------------------
+
+class AnalysisStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    EXPIRED = "expired", "Expired"
+
+
+class AnalysisSession(OwnedModel):
+    """A user's analysis session: the container of typed values (`StoredValue`). It expires
+    `SESSION_STORAGE["SESSION_IDLE_TTL"]` after its last write (`expires_at`); `manage.py
+    cleanup_sessions` then marks it `expired`, and it takes no more writes."""
+
+    Status = AnalysisStatus
+
+    name = models.CharField(max_length=255)
+    analysis_type = models.CharField(max_length=100, default="general", db_default="general")
+    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE, db_default=Status.ACTIVE)
+    metadata = models.JSONField(default=dict, db_default=models.Value({}, models.JSONField()), blank=True)
+    last_activity_at = models.DateTimeField(db_default=Now(), editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta(OwnedModel.Meta):
+        db_table = "analysis_sessions"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="idx_analysis_sessions_user_id"),
+            # cleanup_sessions: active sessions past their expiry.
+            models.Index(fields=["expires_at"], name="idx_analysis_sessions_expires", condition=models.Q(status="active")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=AnalysisStatus.values), name="analysis_sessions_status_check"),
+        ]
+        triggers = [
+            *OwnedModel.Meta.triggers,
+            pgtrigger.Trigger(
+                name="stored_values_follow_owner",
+                when=pgtrigger.After,
+                operation=pgtrigger.UpdateOf("user_id"),
+                condition=pgtrigger.Q(old__user__df=pgtrigger.F("new__user")),
+                func="UPDATE session_storage SET user_id = NEW.user_id WHERE session_id = NEW.id; RETURN NULL;",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ValueType(models.TextChoices):
+    JSON = "json", "JSON"
+    DATAFRAME = "dataframe", "DataFrame"
+    IMAGE = "image", "Image"
+    FIGURE = "figure", "Figure"
+    TEXT = "text", "Text"
+
+
+STORAGE_KEY_PATTERN = r"^[^/\x00]{1,255}$"
+storage_key_validator = RegexValidator(STORAGE_KEY_PATTERN, "A key has 1 to 255 characters, none of them '/' or NUL.")
+# Value columns: the trigger below moves updated_at and version only when one of them changes.
+VALUE_COLUMNS = ("value_type", "storage_value", "encrypted_value", "is_encrypted")
+
+
+class StoredValue(OwnedModel):
+    """One typed value of an analysis session (`session_storage`). Read and write it through
+    `sessions_app.storage.SessionStorage`, which encodes, encrypts, checks quotas and audits.
+
+    `user_id` (the row-level security policy and the quotas read it) is always the session's owner:
+    a trigger refuses any other, and a session handed to another user takes its values along.
+    A sensitive value lives encrypted in `encrypted_value` (django-cryptography) with
+    `storage_value` NULL; a plain one in `storage_value` with `encrypted_value` NULL."""
+
+    Type = ValueType
+
+    session = ForeignKey(AnalysisSession, db_on_delete="CASCADE", related_name="stored_values", db_index=False)
+    storage_key = models.CharField(max_length=255, validators=[storage_key_validator])
+    value_type = models.CharField(max_length=20, choices=Type)
+    storage_value = models.JSONField(null=True, blank=True)
+    encrypted_value = encrypt(models.TextField(null=True, blank=True))
+    size_bytes = models.BigIntegerField()
+    is_encrypted = models.BooleanField(default=False, db_default=False)
+    version = models.IntegerField(default=1, db_default=1, editable=False)
+    last_accessed_at = models.DateTimeField(db_default=Now(), editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(OwnedModel.Meta):
+        db_table = "session_storage"
+        ordering = ["storage_key"]
+        indexes = [
+            # The RLS policy and the per-user quota (sum by user), and eviction: least recently read first.
+            models.Index(fields=["user", "last_accessed_at"], name="idx_session_storage_user_id"),
+            # cleanup_sessions: values past their expiry.
+            models.Index(fields=["expires_at"], name="idx_session_storage_expires_at", condition=models.Q(expires_at__isnull=False)),
+        ]
+        constraints = [
+            # Also the (session_id, storage_key) index of every read and write.
+            models.UniqueConstraint(fields=["session", "storage_key"], name="session_storage_session_id_storage_key_key"),
+            models.CheckConstraint(condition=models.Q(value_type__in=ValueType.values), name="session_storage_value_type_check"),
+            # Not empty, no "/" (NUL cannot be in PostgreSQL text at all); at most 255 characters by its type.
+            models.CheckConstraint(condition=models.Q(storage_key__regex=r"^[^/]+$"), name="session_storage_storage_key_check"),
+            models.CheckConstraint(condition=models.Q(size_bytes__gte=0), name="session_storage_size_bytes_check"),
+            models.CheckConstraint(
+                condition=models.Q(is_encrypted=True, storage_value__isnull=True, encrypted_value__isnull=False)
+                | models.Q(is_encrypted=False, storage_value__isnull=False, encrypted_value__isnull=True),
+                name="session_storage_encrypted_check",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="set_updated_at",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                # A read stamps last_accessed_at only: that is no change of the value.
+                func="IF " + " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in VALUE_COLUMNS) + " THEN "
+                "NEW.updated_at = statement_timestamp(); NEW.version = OLD.version + 1; END IF; RETURN NEW;",
+            ),
+            pgtrigger.Trigger(
+                name="owner_is_session_owner",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("session_id", "user_id"),
+                func="IF NOT EXISTS (SELECT 1 FROM analysis_sessions s WHERE s.id = NEW.session_id AND s.user_id = NEW.user_id) THEN "
+                "RAISE EXCEPTION 'session_storage.user_id must be the owner of session %', NEW.session_id "
+                "USING ERRCODE = 'foreign_key_violation'; END IF; RETURN NEW;",
+            ),
+        ]
+
+    def __str__(self):
+        return self.storage_key
