@@ -1,0 +1,387 @@
+"""Writing the audit trail: the public functions behind `import audit`, and the one writer they share.
+
+How a row is written
+--------------------
+Rows are inserted as the connection's own role, also inside a request that runs as `authenticated`
+under RLS: the insert switches the role off and back on inside a savepoint, in one round trip
+(`SAVEPOINT; SET LOCAL ROLE NONE; INSERT; restore role; RELEASE`). The savepoint keeps a failed audit
+insert from aborting the caller's transaction; the role switch lets the system write rows RLS would
+refuse (a staff action, a row about another user). `authenticated` itself may only insert its own rows.
+
+Rows that must outlive a rollback
+---------------------------------
+A row about a failure (`durable=True`, every captured model change, every analysis run) is inserted
+in the current transaction *and* remembered in the request's scope with an on-commit marker. When
+the scope closes (after the request's transaction), a row whose marker neither ran nor is still
+waiting for an outer commit was rolled back: it is written again, marked `"rolled_back": true`.
+"""
+
+import logging
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time as dtime, timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from audit import scope as context
+from audit.models import (
+    AnalysisRun,
+    ApiCall,
+    AuditLog,
+    DataStorage,
+    FileUpload,
+    RunStatus,
+    StorageOperation,
+    UploadStatus,
+    UserActivity,
+)
+
+logger = logging.getLogger("audit")
+
+MAX_TEXT = 2000  # characters of an error message or a user agent kept
+
+
+class AuditError(Exception):
+    """An audit row could not be written (raised only when AUDIT_STRICT is on, as in tests)."""
+
+
+def _strict() -> bool:
+    return bool(getattr(settings, "AUDIT_STRICT", False))
+
+
+def _fail(message: str, exc: BaseException | None = None):
+    if _strict():
+        raise AuditError(message) from exc
+    logger.error("audit: %s", message, exc_info=exc is not None)
+
+
+# --- values -----------------------------------------------------------------------------------------
+
+def plain(value):
+    """A JSON-safe copy of a value for `details`."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (datetime, date, dtime)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"<{len(value)} bytes>"
+    return str(value)
+
+
+def _user_id(user):
+    """`user` may be an AuthUser, a user id (uuid or text), or None."""
+    if user is None:
+        return None
+    if isinstance(user, uuid.UUID):
+        return user
+    if isinstance(user, str):
+        return uuid.UUID(user)
+    pk = getattr(user, "pk", None)
+    from accounts.models import AuthUser
+
+    if isinstance(user, AuthUser):
+        return pk
+    return None  # a staff user is not an auth.users row: see details["staff"]
+
+
+_DEFAULT = object()
+
+
+def _defaults(values: dict, user) -> dict:
+    scope = context.current()
+    if user is _DEFAULT:
+        user = scope.end_user() if scope is not None else None
+    values["user_id"] = _user_id(user)
+    if scope is not None:
+        values.setdefault("request_id", scope.request_id)
+        staff = scope.staff_user()
+        if staff is not None:
+            values["details"] = {"staff": staff.get_username(), **(values.get("details") or {})}
+    return values
+
+
+# --- the writer -------------------------------------------------------------------------------------
+
+@dataclass
+class _Written:
+    """A row kept in the scope until its transaction is known to have committed."""
+
+    model: type
+    values: dict
+    upsert: tuple = ()
+    committed: bool = False
+    marker: object = None
+    failed: bool = False
+
+    def __post_init__(self):
+        self.marker = self._mark
+
+    def _mark(self):
+        self.committed = True
+
+
+def _insert_sql(model, values: dict, upsert=()):
+    columns, params = [], []
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    for attname, value in values.items():
+        model_field = fields[attname]
+        columns.append(connection.ops.quote_name(model_field.column))
+        params.append(model_field.get_db_prep_save(value, connection))
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    if upsert:
+        sets = ", ".join(f"{connection.ops.quote_name(fields[a].column)} = EXCLUDED.{connection.ops.quote_name(fields[a].column)}" for a in upsert)
+        sql += f" ON CONFLICT (id) DO UPDATE SET {sets}"
+    else:
+        sql += " ON CONFLICT (id) DO NOTHING"
+    return sql, params
+
+
+# Inside a transaction: a savepoint (a failure must not abort the caller's work) and the connection's
+# own role for the statement, restored afterwards — all in one round trip (client-side binding).
+_AS_OWNER = (
+    "SAVEPOINT audit_write; "
+    "SELECT set_config('audit.saved_role', current_setting('role'), true); "
+    "SET LOCAL ROLE NONE; "
+    "{statement}; "
+    "SELECT set_config('role', current_setting('audit.saved_role'), true); "
+    "RELEASE SAVEPOINT audit_write"
+)
+
+
+def execute_as_owner(sql: str, params) -> None:
+    """Run one statement as the connection's own role; inside a transaction it is isolated in a
+    savepoint, so a failure leaves the caller's transaction usable. Raises DatabaseError."""
+    if not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(_AS_OWNER.format(statement=sql), params)
+        except DatabaseError:
+            try:
+                cursor.execute("ROLLBACK TO SAVEPOINT audit_write; RELEASE SAVEPOINT audit_write")
+            except DatabaseError:
+                pass
+            raise
+
+
+def _write(model, values: dict, *, keep=False, upsert=()) -> uuid.UUID | None:
+    """Insert one row of `model` (values by attname). `keep`: write it again after the request if
+    its transaction rolls back."""
+    values.setdefault("id", uuid.uuid4())
+    scope = context.current()
+    in_transaction = connection.in_atomic_block
+    written = _Written(model, values, upsert) if keep and scope is not None and in_transaction else None
+    if written is not None:
+        scope.pending.append(written)
+    if in_transaction and connection.needs_rollback:
+        # The caller's transaction is already doomed: nothing can be written in it now.
+        if written is None:
+            _fail(f"{model._meta.db_table} row not written: the transaction is being rolled back")
+        else:
+            written.failed = True
+        return values["id"]
+    try:
+        execute_as_owner(*_insert_sql(model, values, upsert))
+    except DatabaseError as exc:
+        if written is not None and not _strict():
+            written.failed = True  # tried again once the transaction is over
+        else:
+            _fail(f"{model._meta.db_table} row not written: {exc}", exc)
+        return values["id"]
+    if written is not None:
+        transaction.on_commit(written.marker)
+    return values["id"]
+
+
+def _rolled_back(written: _Written) -> bool:
+    if written.failed:
+        return True
+    if written.committed:
+        return False
+    # Still waiting for an outer transaction to commit (a test case, a command's atomic block)?
+    return not any(entry[1] is written.marker for entry in connection.run_on_commit)
+
+
+def flush_pending(scope) -> None:
+    """Write again what a rolled-back transaction took away (called when a scope closes)."""
+    if scope is None or not scope.pending:
+        return
+    for written in scope.pending:
+        if not _rolled_back(written):
+            continue
+        values = dict(written.values)
+        values["details"] = {**(values.get("details") or {}), "rolled_back": True}
+        try:
+            execute_as_owner(*_insert_sql(written.model, values, written.upsert))
+        except DatabaseError as exc:
+            _fail(f"{written.model._meta.db_table} row lost with its rolled-back transaction: {exc}", exc)
+    scope.pending.clear()
+
+
+# --- the public functions ---------------------------------------------------------------------------
+
+def record(action, *, resource_type="", resource_id="", details=None, user=_DEFAULT, session_id=None, durable=False):
+    """A row of `audit_logs`. Returns its id."""
+    scope = context.current()
+    values = {
+        "action": str(action)[:100],
+        "resource_type": str(resource_type or "")[:100],
+        "resource_id": str(resource_id or "")[:255],
+        "details": plain(details or {}),
+        "session_id": session_id,
+        "ip_address": scope.ip[:64] if scope else "",
+        "user_agent": scope.user_agent if scope else "",
+    }
+    return _write(AuditLog, _defaults(values, user), keep=durable)
+
+
+def activity(kind, *, user=_DEFAULT, details=None, durable=False):
+    """A row of `audit_user_activities` (kind: see `audit.models.ActivityKind`). Returns its id."""
+    if kind not in UserActivity.Kind.values:
+        _fail(f"unknown activity kind {kind!r}")
+        return None
+    scope = context.current()
+    values = {
+        "activity_type": kind,
+        "details": plain(details or {}),
+        "ip_address": scope.ip[:64] if scope else "",
+        "user_agent": scope.user_agent if scope else "",
+    }
+    return _write(UserActivity, _defaults(values, user), keep=durable)
+
+
+def storage(operation, *, session_id, key, value_type="", size_bytes=None, user=_DEFAULT, details=None):
+    """A row of `audit_data_storage`: a session storage operation, never its value."""
+    if operation not in StorageOperation.values:
+        _fail(f"unknown storage operation {operation!r}")
+        return None
+    values = {
+        "operation": operation,
+        "session_id": session_id,
+        "storage_key": str(key)[:255],
+        "value_type": str(value_type or "")[:50],
+        "size_bytes": size_bytes,
+        "details": plain(details or {}),
+    }
+    return _write(DataStorage, _defaults(values, user))
+
+
+def file_upload(*, file_name, size_bytes, content_type, sha256, stored_at, status, user=_DEFAULT, session_id=None, details=None):
+    """A row of `audit_file_uploads`."""
+    if status not in UploadStatus.values:
+        _fail(f"unknown upload status {status!r}")
+        return None
+    values = {
+        "file_name": str(file_name)[:255],
+        "size_bytes": size_bytes,
+        "content_type": str(content_type or "")[:255],
+        "sha256": str(sha256 or "")[:64],
+        "stored_at": str(stored_at or ""),
+        "status": status,
+        "session_id": session_id,
+        "details": plain(details or {}),
+    }
+    return _write(FileUpload, _defaults(values, user), keep=status in (UploadStatus.REJECTED, UploadStatus.FAILED))
+
+
+@dataclass
+class Run:
+    """The handle `audit.analysis_run()` yields: set `result_summary` (JSON) inside the block."""
+
+    id: uuid.UUID
+    result_summary: object = None
+    status: str = RunStatus.RUNNING
+    error: str = ""
+    duration_ms: int | None = None
+    _values: dict = field(default_factory=dict, repr=False)
+
+
+@contextmanager
+def analysis_run(*, session_id, analysis_type, parameters=None, user=_DEFAULT):
+    """A row of `audit_analysis_runs`: `running` while the block runs, then `succeeded`, or `failed`
+    with the error if the block raises (the exception goes on). The row survives a rollback."""
+    values = _defaults({
+        "session_id": session_id,
+        "analysis_type": str(analysis_type)[:100],
+        "parameters": plain(parameters) if parameters is not None else None,
+        "status": RunStatus.RUNNING,
+        "started_at": timezone.now(),
+        "details": {},
+    }, user)
+    run = Run(id=_write(AnalysisRun, values, keep=True, upsert=COMPLETION))
+    run._values = values
+    started = time.perf_counter()
+    try:
+        yield run
+    except BaseException as exc:
+        _finish(run, started, RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:MAX_TEXT])
+        raise
+    else:
+        _finish(run, started, RunStatus.SUCCEEDED, "")
+
+
+COMPLETION = ("status", "finished_at", "duration_ms", "error", "result_summary")
+
+
+def _finish(run: Run, started: float, status: str, error: str) -> None:
+    run.status, run.error = status, error
+    run.duration_ms = round((time.perf_counter() - started) * 1000)
+    completion = {
+        "status": status,
+        "finished_at": timezone.now(),
+        "duration_ms": run.duration_ms,
+        "error": error,
+        "result_summary": plain(run.result_summary) if run.result_summary is not None else None,
+    }
+    # The final state replaces the remembered one, so a rolled-back run is written again complete.
+    run._values.update(completion)
+    scope = context.current()
+    if scope is not None and connection.in_atomic_block:
+        # The completion is its own write: remembered again, with a fresh on-commit marker.
+        scope.pending[:] = [w for w in scope.pending if w.values is not run._values]
+    _write(AnalysisRun, dict(run._values), keep=True, upsert=COMPLETION)
+
+
+# --- outbound HTTP ----------------------------------------------------------------------------------
+
+def endpoint_of(url) -> str:
+    """Scheme, host and path: the query string and any user info are left out (they carry keys)."""
+    parts = urlsplit(str(url))
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))[:2000]
+
+
+def api_call(*, service, url, method, status_code=None, duration_ms=None, error="", user=_DEFAULT, session_id=None, details=None):
+    """A row of `audit_api_calls` (written by `AuditedClient` for every request it sends)."""
+    values = {
+        "service": str(service)[:100],
+        "endpoint": endpoint_of(url),
+        "method": str(method).upper()[:10],
+        "status_code": status_code,
+        "duration_ms": duration_ms,
+        "error": str(error or "")[:MAX_TEXT],
+        "session_id": session_id,
+        "details": plain(details or {}),
+    }
+    return _write(ApiCall, _defaults(values, user), keep=bool(error) or (status_code or 0) >= 500)
