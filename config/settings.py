@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.EndUserMiddleware",
+    # The request's audit scope (request id, address, who acts); outside the RLS transaction below.
+    "audit.middleware.AuditMiddleware",
     # Innermost: a signed-in end user's page request runs in one transaction under RLS.
     "core.middleware.RowLevelSecurityMiddleware",
 ]
@@ -101,6 +103,14 @@ _database["OPTIONS"] = {
         "reconnect_timeout": _pool_timeout,
     },
 }
+# Prepared statements, for the few hot statements that ask for them (partners.keys: the API-key
+# lookup). On for the embedded database and direct connections; off when set false, and always
+# behind Supabase's transaction-mode pooler (port 6543), where each transaction may run on another
+# server connection that never saw the statement. Django's own queries never prepare (client-side
+# binding): the huge threshold only lets a cursor prepare what it asks for with prepare=True.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True) and str(_database.get("PORT") or "") != "6543"
+if DATABASE_PREPARED_STATEMENTS:
+    _database["OPTIONS"]["prepare_threshold"] = 2**31 - 1
 DATABASES = {"default": _database}
 # PostgreSQL allows 63-byte index names; the seeds' own names (kept so an existing Supabase schema
 # matches) are longer than Django's portable 30.
@@ -131,6 +141,55 @@ API_KEY_THROTTLE = {"attempts": env.int("API_KEY_THROTTLE_ATTEMPTS", default=20)
 
 # django-cryptography: encrypts secrets at rest. Derived from SECRET_KEY unless given.
 CRYPTOGRAPHY_KEY = env.str("CRYPTOGRAPHY_KEY", default=None)
+# During a key rotation: the previous keys, still tried on read (docs/chat.md, "Key rotation").
+CRYPTOGRAPHY_OLD_KEYS = env.list("CRYPTOGRAPHY_OLD_KEYS", default=[])
+
+# --- Google Analytics 4 (chat credentials; docs/chat.md) ------------------------------------------
+GA4_OAUTH_CLIENT_ID = env.str("GA4_OAUTH_CLIENT_ID", default="")
+GA4_OAUTH_CLIENT_SECRET = env.str("GA4_OAUTH_CLIENT_SECRET", default="")
+GA4_OAUTH_AUTHORIZE_URL = env.str("GA4_OAUTH_AUTHORIZE_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
+GA4_OAUTH_TOKEN_URL = env.str("GA4_OAUTH_TOKEN_URL", default="https://oauth2.googleapis.com/token")
+GA4_OAUTH_REVOKE_URL = env.str("GA4_OAUTH_REVOKE_URL", default="https://oauth2.googleapis.com/revoke")  # "" = no revocation call
+GA4_OAUTH_SCOPES = env.list("GA4_OAUTH_SCOPES", default=["https://www.googleapis.com/auth/analytics.readonly"])
+GA4_OAUTH_REDIRECT_URI = env.str("GA4_OAUTH_REDIRECT_URI", default="")  # "" = this site's /chat/ga4/callback/
+GA4_DATA_API_URL = env.str("GA4_DATA_API_URL", default="https://analyticsdata.googleapis.com/v1beta")
+GA4_HTTP_TIMEOUT = env.float("GA4_HTTP_TIMEOUT", default=10.0)  # seconds, per request to Google
+GA4_TOKEN_REFRESH_MARGIN = env.int("GA4_TOKEN_REFRESH_MARGIN", default=300)  # refresh when expiring within (s)
+GA4_TOKEN_REFRESH_ATTEMPTS = env.int("GA4_TOKEN_REFRESH_ATTEMPTS", default=4)  # network errors / 5xx
+GA4_TOKEN_REFRESH_BACKOFF = env.float("GA4_TOKEN_REFRESH_BACKOFF", default=0.5)  # first retry delay (s), doubling
+
+# --- Analysis sessions and their typed storage (docs/sessions.md) ---------------------------------
+# Quotas in bytes of the stored (serialized) values; a write over one is refused and changes nothing.
+# Retention: the default time to live of a value by type, in seconds, when `set(..., ttl=None)`.
+SESSION_STORAGE = {
+    "MAX_VALUE_BYTES": env.int("SESSION_STORAGE_MAX_VALUE_BYTES", default=5 * 1024 * 1024),
+    "MAX_SESSION_BYTES": env.int("SESSION_STORAGE_MAX_SESSION_BYTES", default=50 * 1024 * 1024),
+    "MAX_USER_BYTES": env.int("SESSION_STORAGE_MAX_USER_BYTES", default=200 * 1024 * 1024),
+    "RETENTION": {
+        "json": env.int("SESSION_STORAGE_RETENTION_JSON", default=30 * 86400),
+        "dataframe": env.int("SESSION_STORAGE_RETENTION_DATAFRAME", default=14 * 86400),
+        "text": env.int("SESSION_STORAGE_RETENTION_TEXT", default=30 * 86400),
+        "figure": env.int("SESSION_STORAGE_RETENTION_FIGURE", default=7 * 86400),
+        "image": env.int("SESSION_STORAGE_RETENTION_IMAGE", default=7 * 86400),
+    },
+    "MAX_TTL": env.int("SESSION_STORAGE_MAX_TTL", default=365 * 86400),  # the longest ttl a caller may ask for
+    # An analysis session expires this long after its last write, then takes no more writes.
+    "SESSION_IDLE_TTL": env.int("ANALYSIS_SESSION_IDLE_TTL", default=30 * 86400),
+    "CLEANUP_BATCH_SIZE": env.int("SESSION_STORAGE_CLEANUP_BATCH_SIZE", default=500),
+}
+
+# --- Audit trail (docs/audit.md) -----------------------------------------------------------------
+# The generic capture of every create/update/delete made through the API, the pages and the admin.
+AUDIT_CAPTURE = env.bool("AUDIT_CAPTURE", default=True)
+# Models the generic capture leaves out ("app_label.ModelName"): event and log tables written by the
+# system itself. A model may also opt out with `audit_capture = False`.
+AUDIT_CAPTURE_EXCLUDE = env.list("AUDIT_CAPTURE_EXCLUDE", default=[
+    "admin.LogEntry", "contenttypes.ContentType", "auth.Permission",
+    "partners.IngestionEvent", "partners.Insight", "partners.RequestLog", "partners.SecurityEvent", "partners.DailyUsage",
+])
+# A failed audit write raises instead of being logged: on under pytest (PYTEST_VERSION), off in production.
+AUDIT_STRICT = env.bool("AUDIT_STRICT", default=bool(env.str("PYTEST_VERSION", default="")))
+AUDIT_HTTP_TIMEOUT = env.float("AUDIT_HTTP_TIMEOUT", default=10.0)  # seconds, default of audit.http_client()
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

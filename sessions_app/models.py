@@ -164,8 +164,9 @@ class StoredValue(OwnedModel):
         db_table = "session_storage"
         ordering = ["storage_key"]
         indexes = [
-            # The RLS policy and the per-user quota (sum by user), and eviction: least recently read first.
-            models.Index(fields=["user", "last_accessed_at"], name="idx_session_storage_user_id"),
+            # The RLS policy, the per-user quota (sum by user) and eviction. user_id alone: a read
+            # stamps last_accessed_at, and with no index on it that update can stay HOT.
+            models.Index(fields=["user"], name="idx_session_storage_user_id"),
             # cleanup_sessions: values past their expiry.
             models.Index(fields=["expires_at"], name="idx_session_storage_expires_at", condition=models.Q(expires_at__isnull=False)),
         ]

@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='storedvalue',
-            index=models.Index(fields=['user', 'last_accessed_at'], name='idx_session_storage_user_id'),
+            index=models.Index(fields=['user'], name='idx_session_storage_user_id'),
         ),
         migrations.AddIndex(
             model_name='storedvalue',
