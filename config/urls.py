@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("sessions_app.api.urls")),
     path("", include("partners.api.urls")),
+    path("", include("chat.api.urls")),
 ]
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("accounts.urls")),
     path("partner/", include("partners.urls")),
+    path("chat/", include("chat.urls")),
     path("", include("sessions_app.urls")),
 ]
 

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from chat.models import GA4Credential
+
+
+@admin.register(GA4Credential)
+class GA4CredentialAdmin(admin.ModelAdmin):
+    """Credentials in their safe shape: the encrypted tokens are neither shown nor editable here.
+    Staff may rename one; connecting and revoking are the owner's (they talk to the provider)."""
+
+    list_display = ["property_id", "property_name", "user", "status", "token_expiry", "last_refreshed_at", "updated_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["property_id", "property_name", "user__email", "=id"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    fields = [
+        "id", "user", "tenant_id", "property_id", "property_name", "status", "scopes",
+        "token_expiry", "last_refreshed_at", "created_at", "updated_at",
+    ]
+    readonly_fields = ["id", "user", "tenant_id", "property_id", "status", "scopes", "token_expiry", "last_refreshed_at", "created_at", "updated_at"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        # The token columns are never even loaded (nor decrypted) by the admin.
+        return super().get_queryset(request).defer("refresh_token", "access_token")
+
+    def has_add_permission(self, request):
+        return False  # credentials come from the OAuth flow or the sync endpoint, with real tokens

@@ -1,0 +1,1 @@
+"""Pages of the chat app, one module per concern (credentials: Google Analytics)."""
