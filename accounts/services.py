@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+import audit
 from accounts import passwords
 from accounts.models import AuthUser
 from core.throttle import FailureThrottle
@@ -56,6 +57,7 @@ def sign_up(email: str, password: str, user_metadata: dict | None = None) -> Aut
             user.save(force_insert=True)
     except IntegrityError as exc:  # a concurrent sign-up won the unique index
         raise SignInError("email_exists", "A user with this email address has already been registered.") from exc
+    audit.activity("signup", user=user)
     return user
 
 
@@ -64,19 +66,29 @@ def sign_in(email: str, password: str, ip: str) -> AuthUser:
     email = normalize_email(email)
     throttle = LoginThrottle(email, ip)
     if throttle.blocked():
+        _failed(email, None, "too_many_attempts")
         raise SignInError("too_many_attempts", "Too many failed sign-in attempts. Try again in a few minutes.")
     user = find_by_email(email)
     if not passwords.check_password(password, user.encrypted_password if user else None):
         throttle.fail()
+        _failed(email, user, "invalid_credentials")
         raise SignInError("invalid_credentials", "Invalid email or password.")
     refusal = user.refusal()
     if refusal:
+        _failed(email, user, f"user_{refusal}")
         raise SignInError(f"user_{refusal}", f"This account is {refusal}.")
     throttle.clear()
     now = timezone.now()
     AuthUser.objects.filter(pk=user.pk).update(last_sign_in_at=now, updated_at=now)
     user.last_sign_in_at = user.updated_at = now
+    audit.activity("login", user=user)
     return user
+
+
+def _failed(email: str, user: AuthUser | None, reason: str) -> None:
+    """A failed sign-in, kept even if the request's transaction rolls back; the account's owner sees
+    it in their activity when the email is theirs."""
+    audit.activity("login_failed", user=user, details={"email": email[:254], "reason": reason}, durable=True)
 
 
 def session_hash(user: AuthUser) -> str:

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+import audit
 from accounts import services
 from accounts.forms import LoginForm, SignUpForm
 from accounts.middleware import sign_in_session, sign_out_session
@@ -62,6 +63,8 @@ def signup(request):
 
 @require_POST
 def logout(request):
+    if getattr(request, "end_user", None) is not None:
+        audit.activity("logout", user=request.end_user)
     sign_out_session(request)
     messages.info(request, "You are signed out.")
     return redirect("accounts:login")

@@ -3,6 +3,7 @@ from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import audit
 from accounts import services, tokens
 from accounts.api.serializers import AccessTokenSerializer, PasswordGrantSerializer
 from accounts.views import client_ip
@@ -28,7 +29,9 @@ class TokenView(APIView):
             if exc.code == "too_many_attempts":
                 raise exceptions.Throttled(detail=exc.message, code=exc.code) from exc
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from exc
-        return Response(AccessTokenSerializer(tokens.issue(user)).data, status=status.HTTP_200_OK)
+        token = tokens.issue(user)
+        audit.activity("token_issued", user=user, details={"expires_in": token.get("expires_in")})
+        return Response(AccessTokenSerializer(token).data, status=status.HTTP_200_OK)
 
     def get_authenticate_header(self, request):
         return 'Bearer realm="api"'

@@ -1,0 +1,53 @@
+from django.conf import settings
+from django.urls import Resolver404, resolve
+
+from audit import scope as audit_scope
+from audit import services
+
+DENIED = {401: "access_denied_unauthenticated", 403: "access_denied"}
+
+
+def _via(request) -> str:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return "page"
+    if match.app_name == "admin":
+        return "admin"
+    return "api" if hasattr(match.func, "cls") else "page"
+
+
+class AuditMiddleware:
+    """Opens the request's audit scope: request id (a sane `X-Request-ID` is kept, otherwise one is
+    made; echoed in the response), client address (DRF's rule, NUM_PROXIES), user agent, and who is
+    acting (resolved lazily: the API's token user, the pages' end user, the admin's staff user).
+
+    Sits outside `RowLevelSecurityMiddleware`, so when the response comes back the request's
+    transaction is over: denied API access (401/403) is recorded then, and rows that a rolled-back
+    transaction took away are written again (`audit.services.flush_pending`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = audit_scope.request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
+        via = _via(request)
+        capture = getattr(settings, "AUDIT_CAPTURE", True)
+        with audit_scope.scope(via, request=request, request_id=request_id, capture=capture,
+                               snapshots=capture and request.method not in ("GET", "HEAD", "OPTIONS")) as current:
+            response = self.get_response(request)
+            if via == "api" and response.status_code in DENIED:
+                services.record(
+                    DENIED[response.status_code], resource_type="endpoint", resource_id=request.path[:255],
+                    details={"method": request.method, "status": response.status_code, "code": _error_code(response)},
+                    user=current.end_user(), durable=True,
+                )
+        response[audit_scope.REQUEST_ID_HEADER] = request_id
+        return response
+
+
+def _error_code(response) -> str:
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        return str(data["error"].get("code", ""))[:100]
+    return ""
