@@ -30,7 +30,7 @@ from chat.models import GA4Credential
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["get_access_token", "refresh", "TokenError", "NeedsReauth", "TokenRefreshFailed", "expires_soon"]
+__all__ = ["get_access_token", "refresh", "refresh_if_needed", "TokenError", "NeedsReauth", "TokenRefreshFailed", "expires_soon"]
 
 RETRYABLE_OAUTH_ERRORS = {"server_error", "temporarily_unavailable"}
 MAX_BACKOFF = 30.0  # seconds: one delay is never longer than this
@@ -68,6 +68,11 @@ def get_access_token(credential: GA4Credential) -> str:
 def refresh(credential: GA4Credential, *, within: float | None = None) -> str:
     """Refresh `credential` unless, once its row is locked, its access token turns out to be valid
     for more than `within` seconds (default: the margin) — another caller refreshed it meanwhile."""
+    return refresh_if_needed(credential, within=within)[0]
+
+
+def refresh_if_needed(credential: GA4Credential, *, within: float | None = None) -> tuple[str, bool]:
+    """`refresh()`, also saying whether this call refreshed (False: the token was fresh already)."""
     columns = ["status", "refresh_token", "access_token", "token_expiry", "last_refreshed_at"]
     fields = {name: GA4Credential._meta.get_field(name) for name in columns}
     failure: TokenError | None = None
@@ -86,7 +91,7 @@ def refresh(credential: GA4Credential, *, within: float | None = None) -> str:
         status = current["status"]
         if status == GA4Credential.Status.ACTIVE and current["access_token"] and not expires_soon(current["token_expiry"], within=within):
             _apply(credential, current)  # refreshed by someone else while we waited for the lock
-            return current["access_token"]
+            return current["access_token"], False
         if status != GA4Credential.Status.ACTIVE:
             _apply(credential, current)
             raise NeedsReauth(f"credential {credential.pk} is {status}")
@@ -116,7 +121,7 @@ def refresh(credential: GA4Credential, *, within: float | None = None) -> str:
     if failure is not None:
         logger.warning("GA4 credential %s needs reconnecting: %s", credential.pk, failure)
         raise failure
-    return current["access_token"]
+    return current["access_token"], True
 
 
 def _needs_reauth(current: dict) -> dict:

@@ -2,11 +2,13 @@
 callers, rotated refresh tokens kept, invalid_grant → needs_reauth after one call, bounded retries
 for slow and failing endpoints."""
 
+import io
 import threading
 import time
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -205,3 +207,49 @@ def test_a_credential_revoked_meanwhile_is_not_refreshed(google, user_a, make_cr
         get_access_token(credential)
     assert google.calls["token"] == 0
     assert credential.status == "revoked" and credential.refresh_token is None
+
+
+# --- manage.py refresh_ga4_tokens ------------------------------------------------------------------
+
+
+def run_refresh(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("refresh_ga4_tokens", *args, stdout=out, stderr=err)
+    except CommandError as error:
+        return out.getvalue(), err.getvalue(), error
+    return out.getvalue(), err.getvalue(), None
+
+
+def test_refresh_command_refreshes_what_expires_within_the_window(google, user_a, user_b, make_credential):
+    soon = make_credential(user_a, "1", expires_in=60)
+    later = make_credential(user_a, "2", expires_in=1200)
+    far = make_credential(user_b, "3", expires_in=7200)
+    gone = make_credential(user_b, "4", expires_in=30)
+    google._grants[gone.refresh_token].revoked = True
+    make_credential(user_b, "5", expires_in=10, status="revoked", refresh_token=None)
+
+    out, err, error = run_refresh("--within", "1800")
+
+    assert error is None, err
+    assert "3 credential(s) expiring within 1800 s: 2 refreshed, 0 already fresh, 1 need reconnecting, 0 failed." in out
+    assert "GA4 tokens: 100%" in err  # the progress bar
+    assert google.calls["token"] == 3
+    assert stored(soon).access_token != soon.access_token and stored(later).access_token != later.access_token
+    assert stored(far).access_token == far.access_token
+    assert stored(gone).status == "needs_reauth"
+
+
+def test_refresh_command_reports_failures_with_a_nonzero_exit(google, settings, user_a, make_credential):
+    make_credential(user_a, expires_in=60)
+    google.script("token", *[Reply(503)] * 3)
+    out, err, error = run_refresh("--within", "600", "--no-progress")
+    assert error is not None and "1 failed" in str(error)
+    assert google.calls["token"] == 3
+
+
+def test_refresh_command_with_nothing_due(google, user_a, make_credential):
+    make_credential(user_a, expires_in=7200)
+    out, err, error = run_refresh("--within", "60")
+    assert error is None and "0 credential(s) expiring within 60 s" in out
+    assert google.calls["token"] == 0
