@@ -1,0 +1,74 @@
+"""Chat sessions and messages over the API. A message's `content` is checked by the one schema of
+`chat.content` (compiled), which is also what OpenAPI publishes for it."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from chat import content as content_schema
+from chat import services
+from chat.models import ChatMessage, ChatSession, GA4Credential
+from core.api import serializers as api_serializers
+
+# A message has no content while its answer is being made (pending, streaming) or when it failed.
+EMPTY_CONTENT_SCHEMA = {
+    "type": "object",
+    "title": "NoContent",
+    "description": "No content yet (pending, streaming) or none (error).",
+    "maxProperties": 0,
+}
+
+
+@extend_schema_field({"oneOf": [content_schema.USER_CONTENT_SCHEMA, content_schema.AI_CONTENT_SCHEMA, EMPTY_CONTENT_SCHEMA]})
+class ContentField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(content_schema.USER_CONTENT_SCHEMA)
+class QuestionContentField(serializers.JSONField):
+    """What a client may post: a question (`{"type": "user", "text": ...}`)."""
+
+    def to_internal_value(self, data):
+        try:
+            return content_schema.validate(data, kinds=("user",))
+        except content_schema.ContentInvalid as exc:
+            raise serializers.ValidationError(exc.fields) from exc
+
+
+class CredentialField(serializers.PrimaryKeyRelatedField):
+    """One of the caller's GA4 credentials (another user's id is "does not exist", as is an unknown one)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return GA4Credential.objects.for_user(user) if user is not None else GA4Credential.objects.none()
+
+
+class ChatSessionSerializer(api_serializers.ModelSerializer):
+    title = api_serializers.CharField(max_length=200, required=False, default=services.DEFAULT_TITLE)
+    credential = CredentialField(required=False, allow_null=True, help_text="One of your GA4 credentials (`/api/v1/chat/credentials/`), or null.")
+
+    class Meta:
+        model = ChatSession
+        fields = ["id", "tenant_id", "title", "persona", "credential", "archived", "last_message_at", "created_at", "updated_at"]
+        read_only_fields = ["id", "tenant_id", "last_message_at", "created_at", "updated_at"]
+
+
+class ChatMessageSerializer(api_serializers.ModelSerializer):
+    content = ContentField(read_only=True)
+
+    class Meta:
+        model = ChatMessage
+        fields = ["id", "session", "role", "content", "status", "error", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class QuestionSerializer(serializers.Serializer):
+    content = QuestionContentField()
+
+
+class ExchangeSerializer(serializers.Serializer):
+    """A question and the pending answer to it."""
+
+    user_message = ChatMessageSerializer()
+    assistant_message = ChatMessageSerializer()
+    stream_url = serializers.CharField(help_text="Server-Sent Events of the answer as it is made.")

@@ -1,0 +1,205 @@
+"""The chat API: my chat sessions, their messages, asking a question, and the Server-Sent Events
+stream of an answer (`chat.stream`)."""
+
+import re
+
+import django_filters
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, filters, mixins, status, viewsets
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.tenancy import tenant_for
+from chat import services, stream
+from chat.api.serializers import ChatMessageSerializer, ChatSessionSerializer, ExchangeSerializer, QuestionSerializer
+from chat.models import ChatMessage, ChatSession
+from core.api.filters import FilterSet
+from core.api.pagination import CursorPagination
+from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin
+
+
+class ChatSessionFilter(FilterSet):
+    archived = django_filters.BooleanFilter()
+
+    class Meta:
+        model = ChatSession
+        fields = ["persona", "archived"]
+
+
+class ChatSessionViewSet(OwnedModelViewSet):
+    """My chat sessions, most recent conversation first. `tenant_id` is always derived from the
+    caller (a `tenant_id` in the body is ignored); `credential` must be one of my GA4 credentials."""
+
+    queryset = ChatSession.objects.all()
+    serializer_class = ChatSessionSerializer
+    filterset_class = ChatSessionFilter
+    filter_backends = OwnedModelViewSet.filter_backends + [filters.SearchFilter]
+    search_fields = ["title"]
+    ordering_fields = ["last_message_at", "created_at", "updated_at", "title"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":  # served by (tenant_id, user_id, last_message_at DESC)
+            queryset = queryset.filter(tenant_id=tenant_for(self.request.user))
+        return queryset
+
+
+class MessageCursorPagination(CursorPagination):
+    """Oldest first, 50 a page."""
+
+    ordering = ("created_at", "id")
+    page_size = 50
+    max_page_size = 200
+
+
+SESSION_ID = OpenApiParameter("session_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Chat session id")
+AFTER = OpenApiParameter(
+    "after",
+    OpenApiTypes.STR,
+    description="Only messages after this one: a message id of the session, or an ISO 8601 time stamp (messages created after it).",
+)
+MESSAGE_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Message id")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[SESSION_ID, AFTER]),
+    retrieve=extend_schema(parameters=[SESSION_ID, MESSAGE_ID]),
+    create=extend_schema(
+        parameters=[SESSION_ID],
+        request=QuestionSerializer,
+        responses={201: ExchangeSerializer},
+        description="Ask a question: stores it and a `pending` answer, made when the answer's stream is read "
+        "(`GET /api/v1/chat/messages/{id}/stream`).",
+    ),
+)
+class ChatMessageViewSet(RLSMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Messages of one of my chat sessions, oldest first (cursor pagination)."""
+
+    queryset = ChatMessage.objects.all()
+    serializer_class = ChatMessageSerializer
+    pagination_class = MessageCursorPagination
+    filter_backends = []
+    lookup_value_regex = UUID_PATTERN
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Before the method is looked at: another user's session is a 404 whatever is asked of it.
+        self.chat_session = get_object_or_404(ChatSession.objects.for_user(request.user), pk=self.kwargs["session_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ChatMessage.objects.none()
+        session = self.chat_session
+        queryset = ChatMessage.objects.for_user(self.request.user).filter(tenant_id=session.tenant_id, session=session)
+        after = self.request.query_params.get("after") if self.action == "list" else None
+        if after is not None:
+            queryset = queryset.filter(**self._after(after))
+        return queryset
+
+    def _after(self, value: str) -> dict:
+        if re.fullmatch(UUID_PATTERN, value):
+            anchor = ChatMessage.objects.filter(session=self.chat_session, pk=value).values("created_at").first()
+            if anchor is None:
+                raise exceptions.ValidationError({"after": ["No message of this session has this id."]})
+            return {"created_at__gt": anchor["created_at"]}
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise exceptions.ValidationError({"after": ["A message id, or an ISO 8601 time stamp with its offset."]})
+        return {"created_at__gt": moment}
+
+    def create(self, request, *args, **kwargs):
+        question = QuestionSerializer(data=request.data)
+        question.is_valid(raise_exception=True)
+        user_message, assistant_message = services.ask(self.chat_session, question.validated_data["content"]["text"])
+        body = {
+            "user_message": ChatMessageSerializer(user_message).data,
+            "assistant_message": ChatMessageSerializer(assistant_message).data,
+            "stream_url": f"/api/v1/chat/messages/{assistant_message.pk}/stream",
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+LAST_EVENT_ID = OpenApiParameter(
+    "Last-Event-ID",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    description="Resume: send only the events after this id (EventSource sends it when it reconnects).",
+)
+LAST_EVENT_ID_QUERY = OpenApiParameter(
+    "last_event_id", OpenApiTypes.INT, description="The same as the `Last-Event-ID` header, for clients that cannot set headers."
+)
+EVENTS_DESCRIPTION = """Server-Sent Events of one message, numbered by `id:`:
+
+- `event: streaming`, `data: {"message", "status": "streaming", "text"}` — a step of progress (event k is the k-th);
+- then `event: complete`, `data: {"message", "status": "complete", "content"}` with the final content,
+  or `event: error`, `data: {"message", "status": "error", "error"}`.
+
+The stream ends after the final event (close the EventSource then). Reading the stream of a `pending`
+answer makes it. A finished message replays its final event whatever `Last-Event-ID` says."""
+
+
+class MessageStreamView(RLSMixin, APIView):
+    """The Server-Sent Events stream of a message (see `chat.stream`)."""
+
+    @extend_schema(
+        operation_id="chat_messages_stream",
+        parameters=[MESSAGE_ID, LAST_EVENT_ID, LAST_EVENT_ID_QUERY],
+        responses={(200, stream.MEDIA_TYPE): OpenApiResponse(response=OpenApiTypes.STR, description=EVENTS_DESCRIPTION)},
+    )
+    def get(self, request, id):
+        message = get_object_or_404(ChatMessage.objects.for_user(request.user).only("id"), pk=id)
+        last_event_id = _last_event_id(request)
+        body = stream.stream(message.pk, user_id=request.user.pk, claims=dict(request.auth), last_event_id=last_event_id)
+        return event_stream_response(body)
+
+    def perform_content_negotiation(self, request, force=False):
+        # The stream itself is not rendered by DRF; its errors are JSON whatever the client accepts
+        # (an EventSource sends `Accept: text/event-stream`).
+        return JSONRenderer(), JSONRenderer.media_type
+
+
+class MessageRetryView(RLSMixin, APIView):
+    """Make a failed answer again: the message goes back to `pending` and its next stream runs the
+    assistant once more (e.g. after reconnecting GA4)."""
+
+    @extend_schema(
+        operation_id="chat_messages_retry",
+        parameters=[MESSAGE_ID],
+        request=None,
+        responses={200: ChatMessageSerializer},
+    )
+    def post(self, request, id):
+        message = get_object_or_404(ChatMessage.objects.for_user(request.user), pk=id)
+        if not services.retry(message):
+            raise Conflict()
+        return Response(ChatMessageSerializer(message).data)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Only an assistant message that failed can be made again."
+    default_code = "not_failed"
+
+
+def _last_event_id(request) -> int:
+    value = request.META.get("HTTP_LAST_EVENT_ID", request.query_params.get("last_event_id"))
+    if value is None or value == "":
+        return 0
+    if not re.fullmatch(r"[0-9]{1,9}", value.strip()):
+        raise exceptions.ValidationError({"last_event_id": ["The last event id is a whole number."]})
+    return int(value)
+
+
+def event_stream_response(body) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(body, content_type=stream.MEDIA_TYPE)
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass events on as they come
+    return response

@@ -1,0 +1,59 @@
+"""Writing conversations: sessions and questions. Shared by the API and the pages; every function
+runs in the caller's transaction (under RLS for end-user requests)."""
+
+from django.db.models.functions import Now
+
+from chat.models import ChatMessage, ChatSession, GA4Credential
+
+DEFAULT_TITLE = "New chat"
+TITLE_FROM_QUESTION = 80  # characters of the first question that become an untitled chat's title
+
+
+class CredentialNotYours(ValueError):
+    """The credential named for a session is not one of the user's (or does not exist)."""
+
+
+def credential_for(user, credential_id):
+    """The user's credential with this id, or None for no id; CredentialNotYours otherwise."""
+    if credential_id is None:
+        return None
+    credential = GA4Credential.objects.for_user(user).filter(pk=credential_id).first()
+    if credential is None:
+        raise CredentialNotYours(credential_id)
+    return credential
+
+
+def ask(session: ChatSession, text: str) -> tuple[ChatMessage, ChatMessage]:
+    """Store a question and the `pending` answer to it; the answer is made when its stream is read
+    (`chat.stream`). Two INSERTs: their `created_at` (clock_timestamp()) keep them in order."""
+    text = text.strip()
+    question = ChatMessage.objects.create(
+        session=session, tenant_id=session.tenant_id, role=ChatMessage.Role.USER,
+        content={"type": "user", "text": text}, status=ChatMessage.Status.COMPLETE,
+    )
+    answer = ChatMessage.objects.create(
+        session=session, tenant_id=session.tenant_id, role=ChatMessage.Role.ASSISTANT,
+        content={}, status=ChatMessage.Status.PENDING,
+    )
+    changes = {"last_message_at": Now()}
+    if session.title == DEFAULT_TITLE:
+        changes["title"] = _title(text)
+    ChatSession.objects.filter(pk=session.pk).update(**changes)
+    session.refresh_from_db(fields=list(changes))
+    return question, answer
+
+
+def retry(message: ChatMessage) -> bool:
+    """An assistant message that failed goes back to `pending` (its next stream runs the responder
+    again); False for any other message."""
+    updated = ChatMessage.objects.filter(pk=message.pk, role=ChatMessage.Role.ASSISTANT, status=ChatMessage.Status.ERROR).update(
+        status=ChatMessage.Status.PENDING, error="", chunks=[], content={}
+    )
+    if updated:
+        message.refresh_from_db(fields=["status", "error", "chunks", "content", "updated_at"])
+    return bool(updated)
+
+
+def _title(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= TITLE_FROM_QUESTION else text[: TITLE_FROM_QUESTION - 1].rstrip() + "…"
