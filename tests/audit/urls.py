@@ -1,0 +1,31 @@
+"""The site's URLs plus one view that writes and then fails, to prove a rolled-back write is audited."""
+
+from django.urls import include, path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.views import RLSMixin
+from sessions_app.models import ResearchSession
+
+
+class WriteThenFail(RLSMixin, APIView):
+    def post(self, request):
+        ResearchSession.objects.create(user=request.user, title=request.data.get("title", "doomed"))
+        raise RuntimeError("the rest of the work failed")
+
+    def put(self, request):  # a handled failure inside a savepoint: the request itself succeeds
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                ResearchSession.objects.create(user=request.user, title="inner")
+                raise ValueError("undo the inner block")
+        except ValueError:
+            pass
+        return Response({"ok": True})
+
+
+urlpatterns = [
+    path("test-audit/write-then-fail", WriteThenFail.as_view()),
+    path("", include("config.urls")),
+]
