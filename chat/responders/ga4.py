@@ -148,7 +148,7 @@ class NeedsReconnect(Exception):
 
 def _refusal(response: httpx.Response, property_id: str) -> str:
     try:
-        message = str(response.json().get("error", {}).get("message", ""))[:300]
+        message = str(response.json().get("error", {}).get("message", ""))[:300].rstrip(". ")
     except (ValueError, AttributeError):
         message = ""
     detail = f": {message}" if message else ""
@@ -345,12 +345,10 @@ def _chart(plan: grammar.Plan, report: Report) -> dict | None:
         return {"kind": "pie", "title": title, "x": plan.dimension,
                 "series": [{"name": m.label, "points": [{"x": key or "(not set)", "y": _display(m, values[0]) or 0} for key, values in top]}]}
     if len(top) > MAX_BAR_ROWS:
-        columns = [label, *(m.label for m in metrics), f"{metrics[0].label}, previous period"]
-        rows = [
-            [key or "(not set)", *(_display(m, values[i]) for i, m in enumerate(metrics)),
-             _display(metrics[0], (report.previous.get(key) or [None])[0])]
-            for key, values in top
-        ]
+        # This period only: the rows of both periods share runReport's limit, so the previous
+        # period's value of a row may be missing (the totals compare the periods).
+        columns = [label, *(m.label for m in metrics)]
+        rows = [[key or "(not set)", *(_display(m, values[i]) for i, m in enumerate(metrics))] for key, values in top]
         return {"kind": "table", "title": title, "columns": columns, "rows": rows}
     return {
         "kind": "bar",
