@@ -1,6 +1,8 @@
+import json
+
 from django import forms
 
-from sessions_app.models import DraftFile, ResearchSession
+from sessions_app.models import AnalysisSession, DraftFile, ResearchSession, ValueType, storage_key_validator
 
 
 class ResearchSessionForm(forms.ModelForm):
@@ -29,3 +31,48 @@ class DraftFileForm(forms.ModelForm):
         if taken.exists():
             raise forms.ValidationError("This session already has a file with this name.")
         return name
+
+
+class AnalysisSessionForm(forms.ModelForm):
+    class Meta:
+        model = AnalysisSession
+        fields = ["name", "analysis_type", "status"]
+        help_texts = {"analysis_type": "What kind of analysis, e.g. forecast, churn, describe."}
+
+
+class StoreValueForm(forms.Form):
+    """A text or JSON value typed on the session page (other types come from the API or analyses)."""
+
+    TYPES = [(ValueType.TEXT, "Text"), (ValueType.JSON, "JSON")]
+
+    key = forms.CharField(max_length=255, validators=[storage_key_validator], help_text="Any name without “/”.")
+    value_type = forms.ChoiceField(label="Type", choices=TYPES, initial=ValueType.TEXT)
+    value = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), strip=False)
+    ttl_hours = forms.IntegerField(
+        label="Keep for (hours)", required=False, min_value=1, max_value=24 * 365,
+        help_text="Empty: the type's default retention.",
+    )
+    sensitive = forms.BooleanField(label="Sensitive (encrypt at rest, hide until revealed)", required=False)
+
+    def clean_value(self):
+        return self.cleaned_data["value"].replace("\r\n", "\n")  # browsers send textarea lines as CRLF
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("value_type") == ValueType.JSON and "value" in cleaned:
+            try:
+                cleaned["parsed"] = json.loads(cleaned["value"])
+            except ValueError as exc:
+                self.add_error("value", f"Not valid JSON: {exc}")
+        else:
+            cleaned["parsed"] = cleaned.get("value")
+        return cleaned
+
+
+class DescribeForm(forms.Form):
+    source_key = forms.ChoiceField(label="DataFrame")
+    target_key = forms.CharField(label="Store the result as", max_length=255, validators=[storage_key_validator])
+
+    def __init__(self, *args, dataframe_keys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source_key"].choices = [(key, key) for key in dataframe_keys]

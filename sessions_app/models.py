@@ -1,9 +1,13 @@
 """Research sessions and their draft files (seed 004); analysis sessions and their typed storage (seed 000)."""
 
+import datetime
+
 import pgtrigger
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Now
+from django.utils import timezone
 from django_cryptography.fields import encrypt
 
 from core.fields import ForeignKey
@@ -78,6 +82,10 @@ class DraftFile(TimestampedModel):
 
 # --- Analysis sessions and their typed storage (seed 000) ------------------------------------------
 
+def idle_ttl() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.SESSION_STORAGE["SESSION_IDLE_TTL"])
+
+
 class AnalysisStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     COMPLETED = "completed", "Completed"
@@ -122,6 +130,22 @@ class AnalysisSession(OwnedModel):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.expires_at is None:
+            self.expires_at = timezone.now() + idle_ttl()
+        super().save(*args, **kwargs)
+
+    def reopen(self) -> None:
+        """Active again (before save): its idle time starts anew."""
+        self.status = AnalysisStatus.ACTIVE
+        self.last_activity_at = timezone.now()
+        self.expires_at = self.last_activity_at + idle_ttl()
+
+    @property
+    def is_open(self) -> bool:
+        """Takes writes: not expired, by status or by time."""
+        return self.status != AnalysisStatus.EXPIRED and (self.expires_at is None or self.expires_at > timezone.now())
 
 
 class ValueType(models.TextChoices):
@@ -204,3 +228,17 @@ class StoredValue(OwnedModel):
 
     def __str__(self):
         return self.storage_key
+
+    @property
+    def key(self) -> str:
+        return self.storage_key
+
+    @property
+    def etag(self) -> str:
+        """As `sessions_app.storage.Entry.etag`."""
+        return f'"{self.id.hex}-{self.version}"'
+
+    @classmethod
+    def live(cls):
+        """Not expired (cleanup may not have run yet): what every read sees."""
+        return models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=Now())

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from psycopg.types.json import Jsonb
 from django.db import connection, transaction
 
 import audit
@@ -79,6 +80,7 @@ class Entry:
     updated_at: datetime.datetime
     last_accessed_at: datetime.datetime
     expires_at: datetime.datetime | None
+    created: bool = False  # set() stored a new value (rather than replacing one)
 
     @property
     def etag(self) -> str:
@@ -109,7 +111,26 @@ def _ttl_seconds(ttl, value_type: str) -> int:
     return int(seconds)
 
 
-def _owner_lock(cursor, user_id) -> None:
+def _tags(value) -> set:
+    return {value} if isinstance(value, str) else set(value)
+
+
+def _check_preconditions(current: Entry | None, if_match, if_none_match) -> None:
+    if if_match is not None:
+        tags = _tags(if_match)
+        if current is None:
+            raise PreconditionFailed("There is no value to replace (If-Match).")
+        if "*" not in tags and current.etag not in tags:
+            raise PreconditionFailed("The value has changed since it was read (If-Match).")
+    if if_none_match is not None and current is not None:
+        tags = _tags(if_none_match)
+        if "*" in tags:
+            raise PreconditionFailed("A value is stored under this key already (If-None-Match: *).")
+        if current.etag in tags:
+            raise PreconditionFailed("The value is still the one named in If-None-Match.")
+
+
+def owner_lock(cursor, user_id) -> None:
     """Serializes the writes of one user (quota checks) for the rest of the transaction."""
     cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended('session_storage:' || %s, 0))", [str(user_id)])
 
@@ -134,14 +155,14 @@ class SessionStorage:
     # --- writes -----------------------------------------------------------------------------------
 
     def set(self, key: str, value, ttl=None, sensitive: bool = False, *, value_type: str | None = None,
-            expected_etag: str | None = None, create_only: bool = False) -> Entry:
+            if_match=None, if_none_match=None) -> Entry:
         """Store `value` under `key`, replacing what is there. Its type is found from the value
         (DataFrame, Image or image bytes, Figure, str as text, other JSON) unless `value_type` says.
         `ttl` (seconds or a timedelta) defaults to the type's retention. `sensitive` encrypts it at
-        rest. `expected_etag` (an `Entry.etag`, or "*" for "any existing value") and `create_only`
-        refuse the write (PreconditionFailed) when the stored value is not the one expected.
-        Raises CodecError, InvalidKey, QuotaExceeded, SessionClosed, PreconditionFailed; a refused
-        write changes nothing."""
+        rest. As HTTP's headers: `if_match` (an `Entry.etag`, a list of them, or "*": any value)
+        writes only over that value; `if_none_match` ("*": create only, or etags) never over it;
+        otherwise PreconditionFailed. Raises CodecError, InvalidKey, QuotaExceeded, SessionClosed,
+        PreconditionFailed; a refused write changes nothing."""
         check_key(key)
         value_type, payload = codecs.encode(value, value_type)
         seconds = _ttl_seconds(ttl, value_type)
@@ -153,10 +174,11 @@ class SessionStorage:
         if sensitive:
             plain, encrypted = None, _ENCRYPTED.get_db_prep_save(text, connection)
         else:
-            plain, encrypted = _PLAIN.get_db_prep_save(payload, connection), None
+            # The text serialized once above; a JSON null too is a jsonb value, not SQL NULL.
+            plain, encrypted = Jsonb(payload, dumps=lambda _: text), None
         expires = datetime.timedelta(seconds=seconds)
         with transaction.atomic(), connection.cursor() as cursor:
-            _owner_lock(cursor, self.session.user_id)
+            owner_lock(cursor, self.session.user_id)
             self._mark_activity(cursor)
             cursor.execute(
                 f"SELECT {_ENTRY_COLUMNS}, {_LIVE} FROM session_storage WHERE session_id = %s AND storage_key = %s FOR UPDATE",
@@ -164,10 +186,7 @@ class SessionStorage:
             )
             row = cursor.fetchone()
             current = _entry(row) if row and row[10] else None
-            if expected_etag is not None and (current is None or expected_etag not in ("*", current.etag)):
-                raise PreconditionFailed("The value has changed (or is gone) since it was read." if expected_etag != "*" else "There is no value to replace.")
-            if create_only and current is not None:
-                raise PreconditionFailed("A value is stored under this key already.")
+            _check_preconditions(current, if_match, if_none_match)
             self._check_quotas(cursor, size - (current.size_bytes if current else 0))
             if row and current is None:  # expired, not yet cleaned up: it goes, the new value is new
                 cursor.execute("DELETE FROM session_storage WHERE id = %s", [row[0]])
@@ -187,7 +206,7 @@ class SessionStorage:
                         RETURNING {_ENTRY_COLUMNS}""",
                     [self.session.pk, self.session.user_id, key, value_type, plain, encrypted, bool(sensitive), size, expires],
                 )
-            entry = _entry(cursor.fetchone())
+            entry = Entry(*cursor.fetchone(), created=row is None)
             audit.storage("set", session_id=self.session.pk, key=key, value_type=value_type, size_bytes=size,
                           user=self.session.user_id, details={"encrypted": bool(sensitive), "version": entry.version})
         return entry

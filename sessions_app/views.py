@@ -1,14 +1,24 @@
-"""Pages: my research sessions and their draft files."""
+"""Pages: my research sessions and their draft files; my analysis sessions and their stored values."""
 
+import json
+
+import pandas as pd
 from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
-from django.shortcuts import get_object_or_404
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.db.models.functions import Now
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views import generic
 
 from core.pages import OwnedPageMixin
-from sessions_app.forms import DraftFileForm, ResearchSessionForm
-from sessions_app.models import DraftFile, ResearchSession
+from sessions_app import services
+from sessions_app.codecs import CodecError
+from sessions_app.forms import AnalysisSessionForm, DescribeForm, DraftFileForm, ResearchSessionForm, StoreValueForm
+from sessions_app.models import AnalysisSession, AnalysisStatus, DraftFile, ResearchSession, ValueType
+from sessions_app.storage import InvalidKey, SessionStorage, StorageError
 
 
 class SessionList(OwnedPageMixin, generic.ListView):
@@ -112,3 +122,222 @@ class DraftFileDelete(DraftFilePage, generic.DeleteView):
     def form_valid(self, form):
         messages.success(self.request, f"Deleted “{self.object}”.")
         return super().form_valid(form)
+
+
+# --- Analysis sessions and their stored values ----------------------------------------------------
+
+FRAME_PAGE_ROWS = 50
+
+
+class AnalysisSessionList(OwnedPageMixin, generic.ListView):
+    model = AnalysisSession
+    paginate_by = 20
+    template_name = "sessions_app/analysis_list.html"
+
+    def get_queryset(self):
+        queryset = super().get_queryset().annotate(
+            value_count=Count("stored_values", filter=Q(stored_values__expires_at__isnull=True) | Q(stored_values__expires_at__gt=Now()))
+        )
+        status = self.request.GET.get("status")
+        if status in AnalysisSession.Status.values:
+            queryset = queryset.filter(status=status)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(statuses=AnalysisSession.Status.choices, status=self.request.GET.get("status", ""), **kwargs)
+
+
+class AnalysisSessionFormPage(OwnedPageMixin, SuccessMessageMixin):
+    model = AnalysisSession
+    form_class = AnalysisSessionForm
+    template_name = "sessions_app/analysis_form.html"
+
+    def get_success_url(self):
+        return reverse("sessions_app:analysis-detail", args=[self.object.pk])
+
+
+class AnalysisSessionCreate(AnalysisSessionFormPage, generic.CreateView):
+    success_message = "Analysis session created."
+
+    def form_valid(self, form):
+        form.instance.user = self.request.end_user
+        return super().form_valid(form)
+
+
+class AnalysisSessionUpdate(AnalysisSessionFormPage, generic.UpdateView):
+    success_message = "Analysis session saved."
+    context_object_name = "analysis_session"
+
+    def form_valid(self, form):
+        if "status" in form.changed_data and form.initial.get("status") == AnalysisStatus.EXPIRED and form.instance.status == AnalysisStatus.ACTIVE:
+            form.instance.reopen()
+        return super().form_valid(form)
+
+
+class AnalysisSessionDelete(OwnedPageMixin, generic.DeleteView):
+    model = AnalysisSession
+    template_name = "sessions_app/analysis_confirm_delete.html"
+    success_url = reverse_lazy("sessions_app:analysis-list")
+    context_object_name = "analysis_session"
+
+    def form_valid(self, form):
+        messages.success(self.request, f"Deleted “{self.object}” and its stored values.")
+        return super().form_valid(form)
+
+
+class AnalysisSessionDetail(OwnedPageMixin, generic.DetailView):
+    """The session and its stored values (type, size, expiry); forms to store a value and to run
+    `describe` on a stored DataFrame. Values are read (and audited) on their own pages only."""
+
+    model = AnalysisSession
+    template_name = "sessions_app/analysis_detail.html"
+    context_object_name = "analysis_session"
+
+    def get_context_data(self, store_form=None, describe_form=None, **kwargs):
+        entries = SessionStorage(self.object).entries()
+        dataframes = [e.key for e in entries if e.value_type == ValueType.DATAFRAME]
+        return super().get_context_data(
+            entries=entries,
+            store_form=store_form or StoreValueForm(),
+            describe_form=describe_form or DescribeForm(dataframe_keys=dataframes, initial={"target_key": f"{dataframes[0]}_summary" if dataframes else ""}),
+            dataframe_keys=dataframes,
+            **kwargs,
+        )
+
+
+class AnalysisSessionAction(OwnedPageMixin, generic.detail.SingleObjectMixin, generic.View):
+    """A POST on one of my analysis sessions, answered with a redirect to its page (or the page again
+    with the form's errors)."""
+
+    model = AnalysisSession
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return self.act(request)
+
+    def again(self, **forms):
+        view = AnalysisSessionDetail(request=self.request, kwargs=self.kwargs, object=self.object)
+        context = view.get_context_data(object=self.object, **forms)
+        return render(self.request, AnalysisSessionDetail.template_name, context, status=400)
+
+    def done(self, message):
+        messages.success(self.request, message)
+        return redirect("sessions_app:analysis-detail", self.object.pk)
+
+
+class StoreValue(AnalysisSessionAction):
+    def act(self, request):
+        form = StoreValueForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            ttl = data["ttl_hours"] * 3600 if data["ttl_hours"] else None
+            try:
+                SessionStorage(self.object).set(data["key"], data["parsed"], ttl=ttl, sensitive=data["sensitive"], value_type=data["value_type"])
+            except (CodecError, StorageError) as exc:
+                form.add_error("value" if isinstance(exc, CodecError) else None, str(exc))
+            else:
+                return self.done(f"Stored “{data['key']}”.")
+        return self.again(store_form=form)
+
+
+class RunDescribe(AnalysisSessionAction):
+    def act(self, request):
+        storage = SessionStorage(self.object)
+        dataframes = [e.key for e in storage.entries() if e.value_type == ValueType.DATAFRAME]
+        form = DescribeForm(request.POST, dataframe_keys=dataframes)
+        if form.is_valid():
+            try:
+                services.describe(self.object, form.cleaned_data["source_key"], form.cleaned_data["target_key"])
+            except StorageError as exc:
+                form.add_error(None, str(exc))
+            else:
+                return self.done(f"Described “{form.cleaned_data['source_key']}” into “{form.cleaned_data['target_key']}”.")
+        return self.again(describe_form=form)
+
+
+class StoredValuePage(OwnedPageMixin, generic.detail.SingleObjectMixin, generic.View):
+    """A stored value of one of my analysis sessions, by key."""
+
+    model = AnalysisSession
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(request, "end_user", None) is not None:
+            self.object = self.get_object()
+            self.storage = SessionStorage(self.object)
+            try:
+                self.entry = self.storage.entry(kwargs["key"])
+            except InvalidKey:
+                raise Http404("No such value.") from None
+            if self.entry is None:
+                raise Http404("No such value.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class StoredValueDetail(StoredValuePage):
+    """Drawn by type: a DataFrame as a paginated table, an image (a data: URL in <img>, SVG too:
+    never inlined), a Vega-Lite figure with vega-embed, JSON pretty-printed. A sensitive value stays
+    hidden until asked for (`?reveal=1`, a read audited like any other)."""
+
+    template_name = "sessions_app/stored_value.html"
+
+    def get(self, request, *args, **kwargs):
+        entry = self.entry
+        reveal = not entry.is_encrypted or request.GET.get("reveal") == "1"
+        context = {"analysis_session": self.object, "entry": entry, "revealed": reveal and entry.is_encrypted}
+        if reveal:
+            found = self.storage.read(entry.key)
+            if found is None:  # expired or deleted since
+                raise Http404("No such value.")
+            entry, value = found
+            context.update(entry=entry, **_rendering(entry, value, request.GET.get("page")))
+        context["hidden"] = not reveal
+        return render(request, self.template_name, context)
+
+
+class StoredValueDelete(StoredValuePage):
+    template_name = "sessions_app/stored_value_confirm_delete.html"
+
+    def get(self, request, *args, **kwargs):
+        return render(request, self.template_name, {"analysis_session": self.object, "entry": self.entry})
+
+    def post(self, request, *args, **kwargs):
+        self.storage.delete(self.entry.key)
+        messages.success(request, f"Deleted “{self.entry.key}”.")
+        return redirect("sessions_app:analysis-detail", self.object.pk)
+
+
+def _rendering(entry, value, page_number) -> dict:
+    """What the template draws for a value of each type."""
+    if entry.value_type == ValueType.DATAFRAME:
+        paginator = Paginator(range(len(value)), FRAME_PAGE_ROWS)
+        page = paginator.get_page(page_number)
+        rows = value.iloc[page.start_index() - 1 if len(value) else 0:page.end_index()]
+        index_names = [name if name is not None else "" for name in value.index.names]
+        return {
+            "frame": {
+                "index_names": index_names,
+                "columns": [str(c) for c in value.columns],
+                "dtypes": [str(t) for t in value.dtypes],
+                "rows": [(_labels(label), [_cell(v) for v in row]) for label, row in zip(rows.index, rows.itertuples(index=False))],
+                "shape": value.shape,
+            },
+            "page_obj": page,
+        }
+    if entry.value_type == ValueType.IMAGE:
+        return {"image": value}
+    if entry.value_type == ValueType.FIGURE:
+        return {"figure": value, "figure_json": json.dumps(value.spec, indent=2)}
+    if entry.value_type == ValueType.JSON:
+        return {"pretty": json.dumps(value, indent=2, ensure_ascii=False)}
+    return {"text": value}
+
+
+def _labels(label) -> list:
+    return [_cell(part) for part in label] if isinstance(label, tuple) else [_cell(label)]
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
+        return ""
+    return str(value)

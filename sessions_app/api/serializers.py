@@ -1,7 +1,14 @@
+import json
+import re
+
 from rest_framework import serializers
 
 from core.api import serializers as api_serializers
-from sessions_app.models import DraftFile, ResearchSession, file_name_validator
+from sessions_app import codecs
+from sessions_app.models import AnalysisSession, DraftFile, ResearchSession, ValueType, file_name_validator
+
+# `\u0000` in JSON text, but not `\\u0000` (an escaped backslash followed by "u0000").
+ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 MAX_DRAFT_CONTENT = 500_000  # characters: even escaped, a full draft fits the request size limit
 
@@ -34,3 +41,58 @@ class DraftFileSerializer(api_serializers.ModelSerializer):
         if taken.exists():
             raise serializers.ValidationError("This session already has a file with this name.")
         return value
+
+
+# --- Analysis sessions and their storage --------------------------------------------------------
+
+MAX_METADATA_BYTES = 64 * 1024
+
+
+class AnalysisSessionSerializer(api_serializers.ModelSerializer):
+    metadata = serializers.JSONField(
+        required=False,
+        help_text="Any JSON object (at most 64 KiB). U+0000, which PostgreSQL's jsonb cannot hold, is stored as U+FFFD.",
+    )
+
+    class Meta:
+        model = AnalysisSession
+        fields = ["id", "name", "analysis_type", "status", "metadata", "created_at", "updated_at", "last_activity_at", "expires_at"]
+        read_only_fields = ["id", "created_at", "updated_at", "last_activity_at", "expires_at"]
+        extra_kwargs = {"name": {"allow_blank": False}, "analysis_type": {"allow_blank": False}}
+
+    def validate_metadata(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        try:
+            text = json.dumps(value, allow_nan=False)
+        except (ValueError, RecursionError):
+            raise serializers.ValidationError("Must be plain JSON (finite numbers).") from None
+        if len(text) > MAX_METADATA_BYTES:
+            raise serializers.ValidationError(f"At most {MAX_METADATA_BYTES} bytes of JSON.")
+        value = json.loads(ESCAPED_NUL.sub(r"\1\\ufffd", text))  # jsonb cannot hold U+0000
+        try:
+            codecs.check_json(value)
+        except codecs.CodecError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return value
+
+
+class StoredValueSerializer(serializers.Serializer):
+    """A stored value's entry: never its value."""
+
+    key = serializers.CharField()
+    type = serializers.ChoiceField(choices=ValueType.choices, source="value_type")
+    size_bytes = serializers.IntegerField()
+    is_encrypted = serializers.BooleanField()
+    etag = serializers.CharField(help_text="The value's version, as in the ETag header: send it back in If-Match.")
+    created_at = api_serializers.DateTimeField()
+    updated_at = api_serializers.DateTimeField(help_text="When the value last changed.")
+    last_accessed_at = api_serializers.DateTimeField(help_text="When it was last read or written (reads stamp it at most once a minute).")
+    expires_at = api_serializers.DateTimeField(allow_null=True)
+
+
+class StoredValueDetailSerializer(StoredValueSerializer):
+    value = serializers.JSONField(
+        help_text="As stored: JSON or text as is; a DataFrame as pandas' table schema; an image as "
+        "{mime_type, base64}; a figure as {library, spec}."
+    )

@@ -4,9 +4,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import filters
 
 from core.api.views import OwnedModelViewSet
-from sessions_app.api.filters import ResearchSessionFilter
-from sessions_app.api.serializers import DraftFileSerializer, ResearchSessionSerializer
-from sessions_app.models import DraftFile, ResearchSession
+from sessions_app.api.filters import AnalysisSessionFilter, ResearchSessionFilter
+from sessions_app.api.serializers import AnalysisSessionSerializer, DraftFileSerializer, ResearchSessionSerializer
+from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 
 
 class ResearchSessionViewSet(OwnedModelViewSet):
@@ -50,3 +50,24 @@ class DraftFileViewSet(OwnedModelViewSet):
 
     def perform_create(self, serializer):
         serializer.save(session=self.session())
+
+
+class AnalysisSessionViewSet(OwnedModelViewSet):
+    """My analysis sessions (seed 000): containers of typed values (`.../storage/`). A session
+    expires after `ANALYSIS_SESSION_IDLE_TTL` seconds without a write; setting `status` back to
+    `active` reopens an expired one."""
+
+    queryset = AnalysisSession.objects.all()
+    serializer_class = AnalysisSessionSerializer
+    filterset_class = AnalysisSessionFilter
+    filter_backends = OwnedModelViewSet.filter_backends + [filters.SearchFilter]
+    search_fields = ["name"]
+    ordering_fields = ["created_at", "updated_at", "last_activity_at", "name"]
+
+    def perform_update(self, serializer):
+        session = serializer.instance
+        if session.status == AnalysisSession.Status.EXPIRED and serializer.validated_data.get("status") == AnalysisSession.Status.ACTIVE:
+            session.reopen()
+            serializer.save(last_activity_at=session.last_activity_at, expires_at=session.expires_at)
+        else:
+            serializer.save()
