@@ -108,6 +108,11 @@ class CredentialMixin(RLSMixin):
     ),
 )
 class CredentialListCreate(CredentialMixin, generics.ListCreateAPIView):
+    """My GA4 credentials, in the safe shape (no token of any kind). POST is the credential sync
+    endpoint for a front end that ran the OAuth flow itself: it inserts or updates the credential of
+    that property (201 created, 200 updated). The tenant is derived on the server; a `tenant_id` in
+    the body is ignored."""
+
     filterset_class = GA4CredentialFilter
     ordering_fields = ["created_at", "updated_at", "property_id", "property_name", "token_expiry"]
 
@@ -134,6 +139,9 @@ class CredentialListCreate(CredentialMixin, generics.ListCreateAPIView):
     delete=extend_schema(summary="Revoke a GA4 credential: its tokens are deleted and the grant revoked at the provider"),
 )
 class CredentialDetail(CredentialMixin, generics.RetrieveUpdateDestroyAPIView):
+    """One of my GA4 credentials, in the safe shape. PUT/PATCH change only the display name; DELETE
+    revokes it: its tokens are deleted and the provider is asked to end the grant."""
+
     def get_serializer_class(self):
         if self.request is not None and self.request.method in ("PUT", "PATCH"):
             return GA4CredentialUpdateSerializer

@@ -4,6 +4,7 @@ matrix (tests/isolation/test_matrix.py) by adding one `Owned(...)` here."""
 from dataclasses import dataclass, field
 from typing import Callable
 
+from chat.models import GA4Credential
 from sessions_app.models import DraftFile, ResearchSession
 
 
@@ -28,6 +29,21 @@ class Owned:
         """The row as the connection role sees it (RLS does not apply), or None when gone."""
         row = type(obj)._base_manager.filter(pk=obj.pk).values().first()
         return row and {k: v for k, v in row.items()}
+
+
+@dataclass(frozen=True)
+class OwnedSeedPath(Owned):
+    """An owned resource at the seeds' paths, without trailing slashes (`/api/v1/ga4/credentials/{id}`)."""
+
+    def api_detail(self, obj):
+        return f"{self.api_collection(obj)}/{obj.pk}"
+
+
+def _ga4_credential(owner):
+    return GA4Credential.objects.create(
+        user=owner, property_id="123456789", property_name=f"{owner.email}'s property",
+        refresh_token=f"1//{owner.email}-refresh", access_token=f"ya29.{owner.email}-access",
+    )
 
 
 def _session(owner):
@@ -62,6 +78,16 @@ RESOURCES = [
         page_create=lambda obj: f"/research/{obj.session_id}/files/new/",
         page_form={"file_name": "changed.md", "content": "changed by someone else"},
         nested=True,
+    ),
+    OwnedSeedPath(
+        name="ga4-credential",
+        make=_ga4_credential,
+        api_collection=lambda obj: "/api/v1/ga4/credentials",
+        create={"property_id": "123456789", "refresh_token": "1//planted"},
+        update={"property_name": "Changed by someone else"},
+        page_detail=lambda obj: f"/chat/ga4/{obj.pk}/reconnect/",
+        page_edit=lambda obj: f"/chat/ga4/{obj.pk}/reconnect/",
+        page_delete=lambda obj: f"/chat/ga4/{obj.pk}/revoke/",
     ),
 ]
 
