@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("accounts.urls")),
     path("partner/", include("partners.urls")),
+    path("activity/", include("audit.urls")),
     path("chat/", include("chat.urls")),
     path("", include("sessions_app.urls")),
 ]
