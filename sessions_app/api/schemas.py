@@ -16,7 +16,7 @@ _B64_REST = "(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 IMAGE_BASE64_PATTERNS = {
     codecs.PNG: "^iVBORw0KGgo[A-Za-z0-9+/]" + _B64_REST,  # \x89PNG\r\n\x1a\n
     codecs.JPEG: "^/9j/" + _B64_REST,  # \xff\xd8\xff
-    codecs.SVG: "^PHN2Z[A-Za-z0-9+/]{3}" + _B64_REST,  # "<svg"
+    codecs.SVG: "^(?:PHN2Z[A-Za-z0-9+/]{3}|PD94bWw[A-Za-z0-9+/])" + _B64_REST,  # "<svg" or "<?xml" (then an <svg> element)
 }
 
 _VALUES = {
