@@ -103,14 +103,11 @@ _database["OPTIONS"] = {
         "reconnect_timeout": _pool_timeout,
     },
 }
-# Prepared statements, for the few hot statements that ask for them (partners.keys: the API-key
-# lookup). On for the embedded database and direct connections; off when set false, and always
-# behind Supabase's transaction-mode pooler (port 6543), where each transaction may run on another
-# server connection that never saw the statement. Django's own queries never prepare (client-side
-# binding): the huge threshold only lets a cursor prepare what it asks for with prepare=True.
+# Prepared statements, for the few hot statements that ask for one (partners.keys: the API-key
+# lookup; Django's own queries never prepare). On for the embedded database and direct connections;
+# off when set false, and always behind Supabase's transaction-mode pooler (port 6543), where each
+# transaction may run on another server connection that never saw the statement.
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True) and str(_database.get("PORT") or "") != "6543"
-if DATABASE_PREPARED_STATEMENTS:
-    _database["OPTIONS"]["prepare_threshold"] = 2**31 - 1
 DATABASES = {"default": _database}
 # PostgreSQL allows 63-byte index names; the seeds' own names (kept so an existing Supabase schema
 # matches) are longer than Django's portable 30.

@@ -1,7 +1,11 @@
 """The API key lifecycle: create, show once, authenticate, expire, revoke, regenerate, legacy bcrypt."""
 
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import bcrypt
 import pytest
@@ -131,3 +135,91 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(db, settin
         settings.REST_FRAMEWORK = {k: v for k, v in settings.REST_FRAMEWORK.items() if k != "NUM_PROXIES"}
         api_settings.reload()
     assert SecurityEvent.objects.get().ip_address == "10.0.0.2"
+
+
+# --- The lookup: one narrow statement, prepared once per connection where allowed ---------------------
+
+REPO = Path(__file__).resolve().parents[2]
+LOOKUP_IN_SERVER = "SELECT count(*) FROM pg_prepared_statements WHERE NOT from_sql AND statement LIKE %s"
+
+
+def prepared_lookups() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(LOOKUP_IN_SERVER, ["%FROM api_keys k JOIN partners p%"])
+        return cursor.fetchone()[0]
+
+
+def test_verify_loads_only_what_authentication_reads_and_the_rest_on_access(partner_a, key_a, user_a):
+    api_key = keys.verify(key_a)
+    partner, user = api_key.partner, api_key.partner.user
+    assert (api_key.partner_id, partner.pk, partner.user_id, user.pk) == (partner_a.pk, partner_a.pk, user_a.pk, user_a.pk)
+    assert user.email == "alice@example.com" and user.refusal() is None
+    assert api_key.get_deferred_fields() == {"created_at", "updated_at", "key_hash", "key_prefix"}
+    assert not api_key._state.adding and api_key._state.db == "default"
+    assert partner.name == "Acme" and user.created_at is not None  # deferred columns load on first access
+    assert api_key.key_prefix == key_a[:11]
+
+
+def test_the_lookup_is_prepared_once_per_connection(partner_a, key_a, settings):
+    assert settings.DATABASE_PREPARED_STATEMENTS  # the embedded database of the tests: a direct connection
+    for _ in range(3):
+        assert key_client(key_a).get("/api/v1/partner/usage").status_code == 200
+    assert prepared_lookups() == 1
+
+
+def test_without_prepared_statements_the_lookup_is_sent_unprepared(partner_a, key_a, settings):
+    """As behind a transaction-mode pooler (DATABASE_PREPARED_STATEMENTS off): nothing is prepared,
+    and every check still holds."""
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # psycopg forgets its names too (it watches for this command)
+    for _ in range(3):
+        assert key_client(key_a).get("/api/v1/partner/usage").status_code == 200
+    assert prepared_lookups() == 0
+    ApiKey.objects.update(revoked_at=timezone.now())
+    assert key_client(key_a).get("/api/v1/partner/usage").json()["error"]["code"] == "api_key_revoked"
+
+
+def test_the_prepared_lookup_stays_valid_across_requests_that_switch_roles(partner_a, key_a, user_a, api):
+    """The lookup runs before the request switches to `authenticated`, as the connection role,
+    whatever the requests before it did on the same connection (owner's token, refused key)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        connection_role = cursor.fetchone()[0]
+    assert key_client(key_a).get("/api/v1/partner/usage").status_code == 200
+    assert api(user_a).get("/api/v1/partner/usage").status_code == 200
+    assert key_client("epai_" + "u" * 43).get("/api/v1/partner/usage").status_code == 401
+    response = key_client(key_a).get("/api/v1/partner/logs")
+    assert response.status_code == 200 and response.json()["count"] >= 1  # RLS as the owner afterwards
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] == connection_role
+
+
+def test_an_owner_banned_or_deleted_after_the_lookup_was_prepared_is_refused_at_once(partner_a, key_a, user_a):
+    assert key_client(key_a).get("/api/v1/partner/usage").status_code == 200
+    user_a.banned_until = timezone.now() + timedelta(days=1)
+    user_a.save(update_fields=["banned_until"])
+    response = key_client(key_a).get("/api/v1/partner/usage")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "api_key_user_banned"
+
+
+@pytest.mark.parametrize(
+    "url, flag, expected",
+    [
+        ("postgres://app@db.example.supabase.co:6543/postgres", None, False),  # Supabase's transaction pooler
+        ("postgres://app@db.example.supabase.co:6543/postgres", "true", False),
+        ("postgres://app@db.example.supabase.co:5432/postgres", None, True),  # a direct connection
+        ("postgres://app@db.example.supabase.co:5432/postgres", "false", False),
+    ],
+)
+def test_prepared_statements_setting(url, flag, expected):
+    """DATABASE_PREPARED_STATEMENTS as config/settings.py computes it from the environment (in a
+    fresh interpreter: settings are read once)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "EMBEDDED_"))}
+    env["DATABASE_URL"] = url
+    if flag is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = flag
+    code = "from config import settings; print(settings.DATABASE_PREPARED_STATEMENTS)"
+    output = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, check=True)
+    assert output.stdout.split() == [str(expected)]
