@@ -16,6 +16,9 @@ PRODUCTION = ENVIRONMENT == "production"
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 SECRET_KEY = env.str("SECRET_KEY") if PRODUCTION else env.str("SECRET_KEY", default="dev-only-insecure-key-change-me")
+# Previous SECRET_KEYs, still accepted while what they signed is replaced (Django's signing, and the
+# HMAC of encrypted values until manage.py rotate_encryption_key re-signs them).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
