@@ -43,6 +43,30 @@ def ask(session: ChatSession, text: str) -> tuple[ChatMessage, ChatMessage]:
     return question, answer
 
 
+class NotEditable(ValueError):
+    """Only a question can be edited, and not while its answer is being made."""
+
+
+def edit_question(message: ChatMessage, text: str) -> ChatMessage:
+    """A question's new text; its answer (the next assistant message) goes back to `pending`, to be
+    made again by its next stream."""
+    if message.role != ChatMessage.Role.USER:
+        raise NotEditable("Only questions can be edited.")
+    answer = (
+        ChatMessage.objects.filter(session_id=message.session_id, created_at__gt=message.created_at)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if answer is not None and answer.role == ChatMessage.Role.ASSISTANT:
+        if answer.status == ChatMessage.Status.STREAMING:
+            raise NotEditable("Its answer is being made: edit the question once it is finished.")
+        ChatMessage.objects.filter(pk=answer.pk).update(status=ChatMessage.Status.PENDING, error="", chunks=[], content={})
+    message.content = {"type": "user", "text": text.strip()}
+    message.save(update_fields=["content"])
+    message.refresh_from_db(fields=["updated_at"])
+    return message
+
+
 def retry(message: ChatMessage) -> bool:
     """An assistant message that failed goes back to `pending` (its next stream runs the responder
     again); False for any other message."""

@@ -37,6 +37,11 @@ class QuestionContentField(serializers.JSONField):
 class CredentialField(serializers.PrimaryKeyRelatedField):
     """One of the caller's GA4 credentials (another user's id is "does not exist", as is an unknown one)."""
 
+    def run_validation(self, data=serializers.empty):
+        if data == "":  # DRF would read it as null: the schema says a UUID or null
+            raise serializers.ValidationError("A credential id (UUID), or null.")
+        return super().run_validation(data)
+
     def get_queryset(self):
         request = self.context.get("request")
         user = getattr(request, "user", None)

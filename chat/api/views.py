@@ -24,11 +24,15 @@ from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin
 
 
 class ChatSessionFilter(FilterSet):
-    archived = django_filters.BooleanFilter()
+    # `true` or `false` only (django-filter's BooleanFilter would also take `null` as "no filter").
+    archived = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_archived")
 
     class Meta:
         model = ChatSession
         fields = ["persona", "archived"]
+
+    def filter_archived(self, queryset, name, value):
+        return queryset.filter(archived=value == "true")
 
 
 class ChatSessionViewSet(OwnedModelViewSet):
@@ -76,8 +80,26 @@ MESSAGE_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, de
         description="Ask a question: stores it and a `pending` answer, made when the answer's stream is read "
         "(`GET /api/v1/chat/messages/{id}/stream`).",
     ),
+    update=extend_schema(
+        parameters=[SESSION_ID, MESSAGE_ID],
+        request=QuestionSerializer,
+        responses={200: ChatMessageSerializer},
+        description="Edit a question: its answer (the next assistant message) goes back to `pending` and is made "
+        "again when its stream is read. Only questions can be edited (409), and not while their answer is being made (409).",
+    ),
+    partial_update=extend_schema(parameters=[SESSION_ID, MESSAGE_ID], request=QuestionSerializer, responses={200: ChatMessageSerializer},
+                                 description="The same as PUT (the body has one field)."),
+    destroy=extend_schema(parameters=[SESSION_ID, MESSAGE_ID], description="Delete a message from the conversation."),
 )
-class ChatMessageViewSet(RLSMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class ChatMessageViewSet(
+    RLSMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """Messages of one of my chat sessions, oldest first (cursor pagination)."""
 
     queryset = ChatMessage.objects.all()
@@ -88,8 +110,8 @@ class ChatMessageViewSet(RLSMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        # Before the method is looked at: another user's session is a 404 whatever is asked of it.
-        self.chat_session = get_object_or_404(ChatSession.objects.for_user(request.user), pk=self.kwargs["session_pk"])
+        if request.method.lower() in self.action_map or request.method == "OPTIONS":  # others: 405
+            self.chat_session = get_object_or_404(ChatSession.objects.for_user(request.user), pk=self.kwargs["session_pk"])
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -125,6 +147,16 @@ class ChatMessageViewSet(RLSMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             "stream_url": f"/api/v1/chat/messages/{assistant_message.pk}/stream",
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        message = self.get_object()
+        question = QuestionSerializer(data=request.data)
+        question.is_valid(raise_exception=True)
+        try:
+            services.edit_question(message, question.validated_data["content"]["text"])
+        except services.NotEditable as exc:
+            raise Conflict(str(exc), code="not_editable") from exc
+        return Response(ChatMessageSerializer(message).data)
 
 
 LAST_EVENT_ID = OpenApiParameter(

@@ -148,14 +148,37 @@ def test_missing_content_is_400(api, user_a):
     assert response.json()["error"]["fields"] == {"content": ["This field is required."]}
 
 
-def test_messages_cannot_be_changed_or_deleted(api, user_a):
+def test_editing_a_question_makes_its_answer_again(api, user_a):
     session = ChatSession.objects.create(user=user_a, title="x")
     client = api(user_a)
-    message = ask(client, session).json()["user_message"]
-    url = f"{messages_url(session)}{message['id']}/"
-    assert client.get(url).status_code == 200
-    assert client.patch(url, {"content": {"type": "user", "text": "changed"}}, format="json").status_code == 405
-    assert client.delete(url).status_code == 405
+    exchange = ask(client, session, "sessions last 7 days").json()
+    question, answer = exchange["user_message"], exchange["assistant_message"]
+    ChatMessage.objects.filter(pk=answer["id"]).update(status="complete", content={"type": "ai", "answer": "old"}, chunks=["a"])
+    url = f"{messages_url(session)}{question['id']}/"
+    edited = client.patch(url, {"content": {"type": "user", "text": " sessions last 30 days "}}, format="json")
+    assert edited.status_code == 200, edited.json()
+    assert edited.json()["content"] == {"type": "user", "text": "sessions last 30 days"}
+    again = ChatMessage.objects.get(pk=answer["id"])
+    assert (again.status, again.content, again.chunks) == ("pending", {}, [])
+    assert client.put(url, {"content": {"type": "user", "text": ""}}, format="json").status_code == 400
+    answer_url = f"{messages_url(session)}{answer['id']}/"
+    refused = client.patch(answer_url, {"content": {"type": "user", "text": "I am the answer now"}}, format="json")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "not_editable"
+    ChatMessage.objects.filter(pk=answer["id"]).update(status="streaming")
+    assert client.patch(url, {"content": {"type": "user", "text": "again"}}, format="json").status_code == 409
+
+
+def test_deleting_a_message(api, user_a):
+    session = ChatSession.objects.create(user=user_a, title="x")
+    client = api(user_a)
+    question = ask(client, session).json()["user_message"]
+    assert client.delete(f"{messages_url(session)}{question['id']}/").status_code == 204
+    assert list(ChatMessage.objects.filter(session=session).values_list("role", flat=True)) == ["assistant"]
+
+
+def test_undeclared_methods_are_405_even_for_unknown_sessions(api, user_a):
+    response = api(user_a).generic("TRACE", messages_url(uuid.uuid4()))
+    assert response.status_code == 405
 
 
 # --- the list ----------------------------------------------------------------------------------------
