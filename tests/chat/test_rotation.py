@@ -141,3 +141,19 @@ def test_the_original_timestamp_is_kept(settings, old_data):
     rotate("--no-progress")
     after = raw_values()
     assert all(after[key][:9] == before[key][:9] for key in before)  # version byte and timestamp
+
+
+def test_a_rotated_secret_key_is_handled_too(settings, old_data):
+    """django-cryptography signs each value with SECRET_KEY: with the old one in SECRET_KEY_FALLBACKS,
+    values stay readable and the rotation re-signs them with the new one."""
+    old_secret = settings.SECRET_KEY
+    settings.CRYPTOGRAPHY_KEY, settings.CRYPTOGRAPHY_OLD_KEYS = NEW, [OLD]
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a new secret key of fifty characters, give or take!", [old_secret]
+    assert GA4Credential.objects.get(property_id="2").access_token == "ya29.access-2"
+
+    out, _ = rotate("--no-progress")
+
+    assert "7 re-encrypted" in out
+    settings.CRYPTOGRAPHY_OLD_KEYS, settings.SECRET_KEY_FALLBACKS = [], []
+    assert GA4Credential.objects.get(property_id="2").access_token == "ya29.access-2"
+    assert SessionStorage(old_data).get("api_secret") == "s3cr3t value"
