@@ -137,7 +137,7 @@ class AnalysisSessionList(OwnedPageMixin, generic.ListView):
     def get_queryset(self):
         queryset = super().get_queryset().annotate(
             value_count=Count("stored_values", filter=Q(stored_values__expires_at__isnull=True) | Q(stored_values__expires_at__gt=Now()))
-        )
+        ).order_by("-created_at")
         status = self.request.GET.get("status")
         if status in AnalysisSession.Status.values:
             queryset = queryset.filter(status=status)
