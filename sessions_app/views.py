@@ -210,10 +210,13 @@ class AnalysisSessionAction(OwnedPageMixin, generic.detail.SingleObjectMixin, ge
     with the form's errors)."""
 
     model = AnalysisSession
-    http_method_names = ["post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(request, "end_user", None) is not None:
+            self.object = self.get_object()  # another user's session: 404 for any method
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
         return self.act(request)
 
     def again(self, **forms):

@@ -80,6 +80,7 @@ class AnalysisSessionSerializer(api_serializers.ModelSerializer):
 class StoredValueSerializer(serializers.Serializer):
     """A stored value's entry: never its value."""
 
+    id = serializers.UUIDField()
     key = serializers.CharField()
     type = serializers.ChoiceField(choices=ValueType.choices, source="value_type")
     size_bytes = serializers.IntegerField()

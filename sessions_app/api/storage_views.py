@@ -50,7 +50,13 @@ class QuotaError(StorageRefused):
 
 
 class SessionStorageMixin(RLSMixin):
-    """The caller's analysis session named in the URL (another user's is a 404)."""
+    """The caller's analysis session named in the URL (another user's is a 404, whatever the
+    method: even one the view does not allow, so a 405 never tells that the session exists)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if "session_pk" in kwargs:
+            self.session()
 
     def session(self) -> AnalysisSession:
         if not hasattr(self, "_session"):

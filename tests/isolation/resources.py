@@ -3,9 +3,11 @@ matrix (tests/isolation/test_matrix.py) by adding one `Owned(...)` here."""
 
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import quote
 
 from chat.models import GA4Credential
-from sessions_app.models import DraftFile, ResearchSession
+from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
+from sessions_app.storage import SessionStorage
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,24 @@ def _ga4_credential(owner):
     )
 
 
+@dataclass(frozen=True)
+class OwnedByKey(Owned):
+    """A stored value, addressed by its session and key (`.../storage/{key}`, written by PUT)."""
+
+    def api_detail(self, obj):
+        return f"{self.api_collection(obj)}{quote(obj.storage_key, safe='')}"
+
+
+def _analysis_session(owner):
+    return AnalysisSession.objects.create(user=owner, name=f"{owner.email}'s analysis", metadata={"owner": owner.email})
+
+
+def _stored_value(owner):
+    session = _analysis_session(owner)
+    SessionStorage(session).set("result key", {"secret": f"{owner.email}'s result"})
+    return session.stored_values.get()
+
+
 def _session(owner):
     return ResearchSession.objects.create(user=owner, title=f"{owner.email}'s study")
 
@@ -77,6 +97,31 @@ RESOURCES = [
         page_delete=lambda obj: f"/research/{obj.session_id}/files/{obj.pk}/delete/",
         page_create=lambda obj: f"/research/{obj.session_id}/files/new/",
         page_form={"file_name": "changed.md", "content": "changed by someone else"},
+        nested=True,
+    ),
+    Owned(
+        name="analysis-session",
+        make=_analysis_session,
+        api_collection=lambda obj: "/api/v1/analysis-sessions/",
+        create={"name": "Planted"},
+        update={"name": "Changed by someone else", "status": "completed", "metadata": {"planted": True}},
+        page_detail=lambda obj: f"/analysis/{obj.pk}/",
+        page_edit=lambda obj: f"/analysis/{obj.pk}/edit/",
+        page_delete=lambda obj: f"/analysis/{obj.pk}/delete/",
+        page_form={"name": "Changed by someone else", "analysis_type": "x", "status": "completed"},
+    ),
+    OwnedByKey(
+        name="stored-value",
+        make=_stored_value,
+        api_collection=lambda obj: f"/api/v1/analysis-sessions/{obj.session_id}/storage/",
+        create={"type": "json", "value": "planted"},
+        update={"type": "json", "value": "changed by someone else"},
+        page_detail=lambda obj: f"/analysis/{obj.session_id}/values/{quote(obj.storage_key)}/",
+        # Values are stored (and replaced) from the session page's form.
+        page_edit=lambda obj: f"/analysis/{obj.session_id}/values/",
+        page_delete=lambda obj: f"/analysis/{obj.session_id}/values/{quote(obj.storage_key)}/delete/",
+        page_create=lambda obj: f"/analysis/{obj.session_id}/values/",
+        page_form={"key": "result key", "value_type": "text", "value": "changed by someone else"},
         nested=True,
     ),
     OwnedSeedPath(
