@@ -7,6 +7,7 @@ api_v1 = [
     path("", include("sessions_app.api.urls")),
     path("", include("partners.api.urls")),
     path("", include("chat.api.urls")),
+    path("", include("audit.api.urls")),
 ]
 
 urlpatterns = [
