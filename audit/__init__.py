@@ -70,11 +70,15 @@ def http_client(service="external", **kwargs):
 
 
 def context(via="command", *, user=None, capture=False, request_id=None):
-    """Context manager for code outside a request (commands, jobs): its rows share one request id and
-    default user, and durable rows are written again if its transaction rolls back."""
+    """Context manager for code outside a request (commands, jobs, a streamed response's generator):
+    its rows share one request id (the enclosing request's, if any) and default `user`, and durable
+    rows are written again if its transaction rolls back."""
     from audit import scope as _context
 
     kwargs = {"user": user, "capture": capture, "snapshots": capture}
+    outer = _context.current()
+    if outer is not None:  # nested in a request: same request id, address and user agent
+        kwargs.update(request_id=outer.request_id, request=outer.request)
     if request_id:
         kwargs["request_id"] = request_id
     return _context.scope(via, **kwargs)

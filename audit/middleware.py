@@ -43,7 +43,27 @@ class AuditMiddleware:
                     user=current.end_user(), durable=True,
                 )
         response[audit_scope.REQUEST_ID_HEADER] = request_id
+        if response.streaming and not response.is_async:
+            response.streaming_content = _in_scope(response.streaming_content, current)
         return response
+
+
+def _in_scope(chunks, current):
+    """A streamed body is produced after the middleware returned: each chunk is made inside the
+    request's scope again (same request id and user), and rows it kept are checked at the end."""
+    iterator = iter(chunks)
+    try:
+        while True:
+            token = audit_scope._current.set(current)
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+            finally:
+                audit_scope._current.reset(token)
+            yield chunk
+    finally:
+        services.flush_pending(current)
 
 
 def _error_code(response) -> str:

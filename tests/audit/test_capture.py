@@ -201,3 +201,12 @@ def test_partner_rows_written_by_the_system_are_not_captured(user_a):
 
     assert capturable(Partner) and capturable(ApiKey)
     assert not capturable(RequestLog) and not capturable(SecurityEvent) and not capturable(AuditLog)
+
+
+@pytest.mark.urls("tests.audit.urls")
+def test_rows_written_while_a_response_streams_keep_the_request(pages, user_a):
+    response = pages(user_a).get("/test-audit/streamed")
+    assert b"".join(response.streaming_content) == b"one two"
+    chunk, nested = AuditLog.objects.get(action="streamed_chunk"), AuditLog.objects.get(action="streamed_nested")
+    assert chunk.user_id == user_a.id and chunk.request_id == response["X-Request-ID"]
+    assert nested.request_id == response["X-Request-ID"] and nested.user_id == user_a.id  # inherited from the request

@@ -25,7 +25,23 @@ class WriteThenFail(RLSMixin, APIView):
         return Response({"ok": True})
 
 
+def streamed(request):
+    """A streamed body whose chunks write audit rows after the view (and the middleware) returned."""
+    import audit
+    from django.http import StreamingHttpResponse
+
+    def chunks():
+        yield b"one "
+        audit.record("streamed_chunk", resource_type="stream")
+        with audit.context("api"):
+            audit.record("streamed_nested", resource_type="stream")
+        yield b"two"
+
+    return StreamingHttpResponse(chunks(), content_type="text/plain")
+
+
 urlpatterns = [
     path("test-audit/write-then-fail", WriteThenFail.as_view()),
+    path("test-audit/streamed", streamed),
     path("", include("config.urls")),
 ]
