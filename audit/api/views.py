@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
@@ -44,7 +44,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
             raise ValueError("naive")
         return _in_utc(created_at), uuid.UUID(row_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
-        raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+        raise NotFound("Invalid cursor.", code="invalid_cursor") from None  # as DRF's cursor pagination answers
 
 
 class ActivityView(RLSMixin, APIView):

@@ -61,9 +61,14 @@ def test_keyset_pages_cover_every_row_once(api, user_a):
 
 
 @pytest.mark.parametrize("params", [
-    {"table": "auth_users"}, {"page_size": "0"}, {"page_size": "101"}, {"cursor": "not-a-cursor"},
+    {"table": "auth_users"}, {"page_size": "0"}, {"page_size": "101"},
     {"session_id": "nope"}, {"created_after": "yesterday"}, {"kind": ""},
 ])
 def test_invalid_parameters_are_400(api, user_a, params):
     response = api(user_a).get(URL, params)
     assert response.status_code == 400 and "error" in response.json()
+
+
+def test_an_unknown_cursor_is_404_as_in_drf_cursor_pagination(api, user_a):
+    response = api(user_a).get(URL, {"cursor": "0"})
+    assert response.status_code == 404 and response.json()["error"]["code"] == "invalid_cursor"
