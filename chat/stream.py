@@ -57,6 +57,17 @@ UNEXPECTED = "The assistant failed unexpectedly. Ask again; if it keeps failing,
 FINAL = (ChatMessage.Status.COMPLETE, ChatMessage.Status.ERROR)
 
 
+def last_event_id(value: str | None) -> int:
+    """The `Last-Event-ID` a client sent (or `?last_event_id=`): 0 when absent; ValueError unless
+    a whole number."""
+    if value is None or value.strip() == "":
+        return 0
+    value = value.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        raise ValueError(value)
+    return int(value)
+
+
 def event(event_id: int, name: str, data: dict) -> bytes:
     return f"id: {event_id}\nevent: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 

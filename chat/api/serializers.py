@@ -2,7 +2,7 @@
 `chat.content` (compiled), which is also what OpenAPI publishes for it."""
 
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from chat import content as content_schema
 from chat import services
@@ -41,6 +41,16 @@ class CredentialField(serializers.PrimaryKeyRelatedField):
         if data == "":  # DRF would read it as null: the schema says a UUID or null
             raise serializers.ValidationError("A credential id (UUID), or null.")
         return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if "does_not_exist" in getattr(exc, "get_codes", lambda: [])():
+                # A well-formed id that is not one of my credentials: the object is not found (as
+                # another user's object always is), not a malformed request.
+                raise exceptions.NotFound("You have no GA4 credential with the id given in `credential`.", code="credential_not_found") from exc
+            raise
 
     def get_queryset(self):
         request = self.context.get("request")

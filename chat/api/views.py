@@ -4,6 +4,7 @@ stream of an answer (`chat.stream`)."""
 import re
 
 import django_filters
+from django import forms
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
@@ -23,16 +24,28 @@ from core.api.pagination import CursorPagination
 from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin
 
 
+class TrueOrFalse(forms.Field):
+    """`true` or `false`, as the schema's boolean says (django-filter's own field also takes `null`,
+    `1`, `unknown`... and reads some of them as "no filter")."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Must be true or false.")
+
+
+class TrueOrFalseFilter(django_filters.BooleanFilter):
+    field_class = TrueOrFalse
+
+
 class ChatSessionFilter(FilterSet):
-    # `true` or `false` only (django-filter's BooleanFilter would also take `null` as "no filter").
-    archived = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_archived")
+    archived = TrueOrFalseFilter()
 
     class Meta:
         model = ChatSession
         fields = ["persona", "archived"]
-
-    def filter_archived(self, queryset, name, value):
-        return queryset.filter(archived=value == "true")
 
 
 class ChatSessionViewSet(OwnedModelViewSet):
@@ -222,12 +235,10 @@ class Conflict(exceptions.APIException):
 
 
 def _last_event_id(request) -> int:
-    value = request.META.get("HTTP_LAST_EVENT_ID", request.query_params.get("last_event_id"))
-    if value is None or value == "":
-        return 0
-    if not re.fullmatch(r"[0-9]{1,9}", value.strip()):
-        raise exceptions.ValidationError({"last_event_id": ["The last event id is a whole number."]})
-    return int(value)
+    try:
+        return stream.last_event_id(request.META.get("HTTP_LAST_EVENT_ID", request.query_params.get("last_event_id")))
+    except ValueError:
+        raise exceptions.ValidationError({"last_event_id": ["The last event id is a whole number."]}) from None
 
 
 def event_stream_response(body) -> StreamingHttpResponse:

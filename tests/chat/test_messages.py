@@ -57,12 +57,16 @@ def test_persona_must_be_known(api, user_a):
 def test_credential_must_be_the_callers(api, user_a, user_b, make_credential):
     mine, theirs = make_credential(user_a, "111"), make_credential(user_b, "222")
     refused = api(user_a).post(SESSIONS, {"title": "x", "credential": str(theirs.pk)}, format="json")
-    assert refused.status_code == 400
-    assert "credential" in refused.json()["error"]["fields"]
+    assert refused.status_code == 404  # as for every object of another user (or none at all)
+    assert refused.json()["error"]["code"] == "credential_not_found"
+    assert api(user_a).post(SESSIONS, {"credential": str(uuid.uuid4())}, format="json").status_code == 404
+    malformed = api(user_a).post(SESSIONS, {"credential": "not-a-uuid"}, format="json")
+    assert malformed.status_code == 400 and "credential" in malformed.json()["error"]["fields"]
+    assert api(user_a).post(SESSIONS, {"credential": ""}, format="json").status_code == 400
     accepted = api(user_a).post(SESSIONS, {"title": "x", "credential": str(mine.pk)}, format="json")
     assert accepted.status_code == 201 and accepted.json()["credential"] == str(mine.pk)
     session = ChatSession.objects.get(pk=accepted.json()["id"])
-    assert api(user_a).patch(f"{SESSIONS}{session.pk}/", {"credential": str(theirs.pk)}, format="json").status_code == 400
+    assert api(user_a).patch(f"{SESSIONS}{session.pk}/", {"credential": str(theirs.pk)}, format="json").status_code == 404
     session.refresh_from_db()
     assert session.credential_id == mine.pk
 
@@ -97,6 +101,9 @@ def test_sessions_list_most_recent_conversation_first(api, user_a):
     archived = client.patch(f"{SESSIONS}{silent.pk}/", {"archived": True}, format="json")
     assert archived.status_code == 200
     assert [row["id"] for row in client.get(SESSIONS + "?archived=false").json()["results"]] == [str(old.pk), str(new.pk)]
+    assert [row["id"] for row in client.get(SESSIONS + "?archived=true").json()["results"]] == [str(silent.pk)]
+    for bad in ("null", "1", "True", ""):
+        assert client.get(SESSIONS, {"archived": bad}).status_code == 400
 
 
 # --- asking ------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote
 
-from chat.models import GA4Credential
+from chat.models import ChatMessage, ChatSession, GA4Credential
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
 
@@ -54,6 +54,14 @@ class OwnedByKey(Owned):
 
     def api_detail(self, obj):
         return f"{self.api_collection(obj)}{quote(obj.storage_key, safe='')}"
+
+
+def _chat_session(owner):
+    return ChatSession.objects.create(user=owner, title=f"{owner.email}'s chat", persona="po")
+
+
+def _chat_message(owner):
+    return ChatMessage.objects.create(session=_chat_session(owner), role="user", content={"type": "user", "text": f"{owner.email}'s question"})
 
 
 def _analysis_session(owner):
@@ -133,6 +141,31 @@ RESOURCES = [
         page_detail=lambda obj: f"/chat/ga4/{obj.pk}/reconnect/",
         page_edit=lambda obj: f"/chat/ga4/{obj.pk}/reconnect/",
         page_delete=lambda obj: f"/chat/ga4/{obj.pk}/revoke/",
+    ),
+    Owned(
+        name="chat-session",
+        make=_chat_session,
+        api_collection=lambda obj: "/api/v1/chat/sessions/",
+        create={"title": "Planted", "tenant_id": "00000000-0000-0000-0000-000000000000"},
+        update={"title": "Changed by someone else", "persona": "mgr", "archived": True},
+        page_detail=lambda obj: f"/chat/{obj.pk}/",
+        page_edit=lambda obj: f"/chat/{obj.pk}/edit/",
+        page_delete=lambda obj: f"/chat/{obj.pk}/delete/",
+        page_form={"title": "Changed by someone else", "persona": "mgr", "credential": ""},
+    ),
+    Owned(
+        name="chat-message",
+        make=_chat_message,
+        api_collection=lambda obj: f"/api/v1/chat/sessions/{obj.session_id}/messages/",
+        create={"content": {"type": "user", "text": "planted"}},
+        update={"content": {"type": "user", "text": "changed by someone else"}},
+        # A message's pages: its answer stream (read), asking in its chat (write) and retry (write).
+        page_detail=lambda obj: f"/chat/messages/{obj.pk}/stream/",
+        page_edit=lambda obj: f"/chat/{obj.session_id}/ask/",
+        page_delete=lambda obj: f"/chat/messages/{obj.pk}/retry/",
+        page_create=lambda obj: f"/chat/{obj.session_id}/ask/",
+        page_form={"text": "planted"},
+        nested=True,
     ),
 ]
 
