@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils import timezone
 
 from chat.ga4 import oauth
@@ -186,11 +186,7 @@ def _own_transaction():
             connection.commit()
         finally:
             connection.set_autocommit(True)
-    except Exception as error:
-        from django.db import DatabaseError
-
-        if isinstance(error, DatabaseError) and not isinstance(error, TokenError):
-            raise TokenRefreshFailed(f"the credential could not be locked or saved: {error}") from error
-        raise
+    except DatabaseError as error:
+        raise TokenRefreshFailed(f"the credential could not be locked or saved: {error}") from error
     finally:
         connection.close()

@@ -253,3 +253,17 @@ def test_refresh_command_with_nothing_due(google, user_a, make_credential):
     out, err, error = run_refresh("--within", "60")
     assert error is None and "0 credential(s) expiring within 60 s" in out
     assert google.calls["token"] == 0
+
+
+def test_a_row_locked_by_the_callers_own_transaction_fails_instead_of_hanging(google, settings, user_a, make_credential):
+    """The refresh waits for the row lock at most as long as a refresh can take (here 1 × 4 × 0.1 s
+    of timeouts + 5 s), then gives up: a caller that locked the row itself cannot hang forever."""
+    settings.GA4_HTTP_TIMEOUT, settings.GA4_TOKEN_REFRESH_ATTEMPTS = 0.1, 1
+    credential = make_credential(user_a, expires_in=0)
+    started = time.monotonic()
+    with transaction.atomic():
+        GA4Credential.objects.select_for_update().get(pk=credential.pk)
+        with pytest.raises(TokenRefreshFailed, match="could not be locked"):
+            get_access_token(credential)
+    assert 5 <= time.monotonic() - started < 8
+    assert google.calls["token"] == 0
