@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from chat.models import GA4Credential
+from chat.models import ChatMessage, ChatSession, GA4Credential
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(GA4Credential)
@@ -26,3 +27,38 @@ class GA4CredentialAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # credentials come from the OAuth flow or the sync endpoint, with real tokens
+
+
+class ChatMessageInline(admin.TabularInline):
+    model = ChatMessage
+    fields = ["role", "status", "created_at", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["created_at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChatSession)
+class ChatSessionAdmin(ReadOnlyAdmin):
+    """Conversations are the users' own: staff read them (support), never write them."""
+
+    list_display = ["title", "user", "persona", "credential", "archived", "last_message_at", "created_at"]
+    list_filter = ["persona", "archived", "created_at"]
+    search_fields = ["title", "user__email", "=id", "=tenant_id"]
+    list_select_related = ["user", "credential"]
+    date_hierarchy = "created_at"
+    inlines = [ChatMessageInline]
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(ReadOnlyAdmin):
+    list_display = ["id", "session", "role", "status", "created_at"]
+    list_filter = ["role", "status", "created_at"]
+    search_fields = ["=id", "=session__id", "session__title", "session__user__email"]
+    list_select_related = ["session"]
+    fields = ["id", "session", "tenant_id", "role", "status", "content", "error", "chunks", "created_at", "updated_at"]
+    date_hierarchy = "created_at"

@@ -113,12 +113,15 @@ class ChatMessageViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Messages of one of my chat sessions, oldest first (cursor pagination)."""
+    """Messages of one of my chat sessions, oldest first (cursor pagination); `?ordering=-created_at`
+    lists the newest first."""
 
     queryset = ChatMessage.objects.all()
     serializer_class = ChatMessageSerializer
     pagination_class = MessageCursorPagination
-    filter_backends = []
+    filter_backends = [filters.OrderingFilter]
+    ordering_fields = ["created_at"]
+    ordering = ("created_at", "id")
     lookup_value_regex = UUID_PATTERN
 
     def initial(self, request, *args, **kwargs):

@@ -205,6 +205,17 @@ def test_list_is_oldest_first_in_cursor_pages(api, user_a):
     assert second["next"] is None
 
 
+def test_newest_first(api, user_a):
+    session = ChatSession.objects.create(user=user_a, title="x")
+    client = api(user_a)
+    for i in range(3):
+        ask(client, session, f"q{i}")
+    page = client.get(messages_url(session), {"ordering": "-created_at", "page_size": 3}).json()
+    assert [(row["role"], row["content"].get("text")) for row in page["results"]] == [("assistant", None), ("user", "q2"), ("assistant", None)]
+    rest = client.get(page["next"]).json()["results"]
+    assert [row["content"].get("text") for row in rest] == ["q1", None, "q0"]
+
+
 def test_after_a_message_or_a_time(api, user_a):
     session = ChatSession.objects.create(user=user_a, title="x")
     client = api(user_a)

@@ -120,3 +120,14 @@ def test_signed_out_visitors_go_to_the_login_page(pages, user_a):
     for url in ["/chat/", f"/chat/{chat.pk}/"]:
         response = pages().get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_staff_read_chats_in_the_admin(admin_client, user_a):
+    chat = ChatSession.objects.create(user=user_a, title="Support case")
+    message = ChatMessage.objects.create(session=chat, role="user", content={"type": "user", "text": "help"})
+    assert b"Support case" in admin_client.get("/admin/chat/chatsession/").content
+    page = admin_client.get(f"/admin/chat/chatsession/{chat.pk}/change/")
+    assert page.status_code == 200
+    assert admin_client.get(f"/admin/chat/chatmessage/{message.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/chat/chatmessage/").status_code == 200
+    assert admin_client.post(f"/admin/chat/chatsession/{chat.pk}/delete/", {"post": "yes"}).status_code == 403
