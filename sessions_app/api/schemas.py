@@ -8,8 +8,6 @@ from django.conf import settings
 
 from sessions_app import codecs
 
-KEY_PATTERN = "^[^/\\x00]+$"
-KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN}
 NO_NUL = "^[^\\x00]*$"
 # Whole base64 text (quads, then an optional padded tail), behind the first bytes of each image type.
 _B64_REST = "(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
@@ -62,17 +60,36 @@ _VALUES = {
         ]
     },
     codecs.FIGURE: {
-        "type": "object",
-        "properties": {
-            "library": {"type": "string", "enum": list(codecs.FIGURE_LIBRARIES)},
-            "spec": {
+        "oneOf": [
+            {
                 "type": "object",
-                "description": "Vega-Lite: a spec with a mark, layer or composition (`$schema` naming Vega-Lite if "
-                "given). Plotly: a figure's JSON, `data` a list of traces and `layout` an object.",
+                "properties": {
+                    "library": {"type": "string", "enum": [codecs.VEGA_LITE]},
+                    "spec": {
+                        "type": "object",
+                        "description": "A Vega-Lite spec: a view (`mark`) or a composition; `$schema`, if given, names Vega-Lite.",
+                        "properties": {"$schema": {"type": "string", "pattern": "vega-lite"}},
+                        "anyOf": [{"required": [name]} for name in sorted(codecs.VEGA_LITE_KEYS)],
+                    },
+                },
+                "required": ["library", "spec"],
+                "additionalProperties": False,
             },
-        },
-        "required": ["library", "spec"],
-        "additionalProperties": False,
+            {
+                "type": "object",
+                "properties": {
+                    "library": {"type": "string", "enum": [codecs.PLOTLY]},
+                    "spec": {
+                        "type": "object",
+                        "description": "A Plotly figure's JSON: `data`, a list of traces, and optionally a `layout`.",
+                        "properties": {"data": {"type": "array", "items": {"type": "object"}}, "layout": {"type": "object"}},
+                        "required": ["data"],
+                    },
+                },
+                "required": ["library", "spec"],
+                "additionalProperties": False,
+            },
+        ]
     },
 }
 
@@ -102,18 +119,6 @@ BODIES = {value_type: _body(value_type) for value_type in codecs.VALUE_TYPES}
 STORE_BODY_SCHEMA = {"oneOf": list(BODIES.values())}
 _validators = {value_type: fastjsonschema.compile(schema) for value_type, schema in BODIES.items()}
 
-DESCRIBE_BODY_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "source_key": {**KEY_SCHEMA, "description": "The key of a stored DataFrame."},
-        "target_key": {**KEY_SCHEMA, "description": "Where the result (a DataFrame) is stored."},
-    },
-    "required": ["source_key", "target_key"],
-    "additionalProperties": False,
-}
-_validate_describe = fastjsonschema.compile(DESCRIBE_BODY_SCHEMA)
-
-
 def _field_errors(schema: dict, body, exc: fastjsonschema.JsonSchemaValueException) -> dict:
     if exc.rule == "required":
         return {name: ["This field is required."] for name in schema["required"] if name not in body}
@@ -129,20 +134,10 @@ def parse_store_body(body) -> dict:
     if not isinstance(body, dict):
         raise ValueError({"non_field_errors": ["The body is a JSON object."]})
     value_type = body.get("type")
-    if value_type not in _validators:
+    if not isinstance(value_type, str) or value_type not in _validators:
         raise ValueError({"type": [f"One of {', '.join(codecs.VALUE_TYPES)}."]})
     try:
         _validators[value_type](body)
     except fastjsonschema.JsonSchemaValueException as exc:
         raise ValueError(_field_errors(BODIES[value_type], body, exc)) from None
-    return body
-
-
-def parse_describe_body(body) -> dict:
-    if not isinstance(body, dict):
-        raise ValueError({"non_field_errors": ["The body is a JSON object."]})
-    try:
-        _validate_describe(body)
-    except fastjsonschema.JsonSchemaValueException as exc:
-        raise ValueError(_field_errors(DESCRIBE_BODY_SCHEMA, body, exc)) from None
     return body

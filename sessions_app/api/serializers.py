@@ -1,11 +1,12 @@
 import json
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import serializers as api_serializers
 from sessions_app import codecs
-from sessions_app.models import AnalysisSession, DraftFile, ResearchSession, ValueType, file_name_validator
+from sessions_app.models import AnalysisSession, DraftFile, ResearchSession, ValueType, file_name_validator, storage_key_validator
 
 # `\u0000` in JSON text, but not `\\u0000` (an escaped backslash followed by "u0000").
 ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
@@ -48,8 +49,13 @@ class DraftFileSerializer(api_serializers.ModelSerializer):
 MAX_METADATA_BYTES = 64 * 1024
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {}})
+class JSONObjectField(serializers.JSONField):
+    """A JSON object (jsonb), as the schema says."""
+
+
 class AnalysisSessionSerializer(api_serializers.ModelSerializer):
-    metadata = serializers.JSONField(
+    metadata = JSONObjectField(
         required=False,
         help_text="Any JSON object (at most 64 KiB). U+0000, which PostgreSQL's jsonb cannot hold, is stored as U+FFFD.",
     )
@@ -97,3 +103,10 @@ class StoredValueDetailSerializer(StoredValueSerializer):
         help_text="As stored: JSON or text as is; a DataFrame as pandas' table schema; an image as "
         "{mime_type, base64}; a figure as {library, spec}."
     )
+
+
+class DescribeSerializer(serializers.Serializer):
+    source_key = api_serializers.CharField(max_length=255, trim_whitespace=False, validators=[storage_key_validator],
+                                           help_text="The key of a stored DataFrame.")
+    target_key = api_serializers.CharField(max_length=255, trim_whitespace=False, validators=[storage_key_validator],
+                                           help_text="Where the result (a DataFrame) is stored.")

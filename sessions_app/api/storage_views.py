@@ -11,7 +11,7 @@ from core.api.openapi import ERROR_SCHEMA
 from core.api.views import RLSMixin
 from sessions_app import codecs, services
 from sessions_app.api import schemas
-from sessions_app.api.serializers import StoredValueDetailSerializer, StoredValueSerializer
+from sessions_app.api.serializers import DescribeSerializer, StoredValueDetailSerializer, StoredValueSerializer
 from sessions_app.models import AnalysisSession, StoredValue
 from sessions_app.storage import InvalidKey, PreconditionFailed, QuotaExceeded, SessionClosed, SessionStorage, check_key
 
@@ -177,7 +177,7 @@ class DescribeView(SessionStorageMixin, APIView):
     """pandas `describe()` of a stored DataFrame, stored as a new DataFrame; recorded in audit_analysis_runs."""
 
     @extend_schema(
-        request={"application/json": schemas.DESCRIBE_BODY_SCHEMA},
+        request=DescribeSerializer,
         responses={
             201: OpenApiResponse(StoredValueSerializer, description="The result's entry (a DataFrame)."),
             404: _error("No such session, or no value under `source_key`."),
@@ -186,10 +186,9 @@ class DescribeView(SessionStorageMixin, APIView):
         },
     )
     def post(self, request, session_pk):
-        try:
-            body = schemas.parse_describe_body(request.data)
-        except ValueError as exc:
-            raise exceptions.ValidationError(exc.args[0]) from None
+        params = DescribeSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        body = params.validated_data
         try:
             entry = services.describe(self.session(), body["source_key"], body["target_key"])
         except services.AnalysisRefused as exc:

@@ -8,7 +8,7 @@ of endpoints to keep in step, and none is excluded. (Optionally, a new kind of r
 Each operation gets schemathesis' coverage phase (boundary and invalid values of every parameter and
 field) and then `MAX_EXAMPLES` generated cases, valid and invalid, sent in-process to
 `config.wsgi.application` with a valid `Authorization: Bearer <token>` of a fuzz user who owns a
-research session with one draft file (except in the cases that test a missing or malformed token).
+research session with one draft file and an analysis session with one stored value (except in the cases that test a missing or malformed token).
 Cases whose path parameters are valid often name those rows instead of generated ids, so detail
 endpoints reach real rows, and validate their bodies, rather than only answering 404. Every request
 runs in a savepoint rolled back afterwards: each case sees the same data (a generated DELETE does not
@@ -37,7 +37,8 @@ from config.wsgi import application
 from partners import ingest, insights
 from partners import services as partner_services
 from partners.models import Partner
-from sessions_app.models import DraftFile, ResearchSession
+from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
+from sessions_app.storage import SessionStorage
 from tests.conftest import token_for
 
 MAX_EXAMPLES = 30  # generated cases per operation (the coverage phase adds its own, bounded ones)
@@ -46,10 +47,24 @@ CONFIG = {
     "checks": {
         # schemathesis' default list of rejections, plus 413: a body over the upload limit is refused
         # before its fields are read (documented on every operation by core.api.openapi).
+        # schemathesis' default list of acceptances, plus 412: a conditional write (If-Match, If-None-Match)
+        # whose condition does not hold is refused whatever its data, as 409 for a conflicting state.
+        "positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]},
         "negative_data_rejection": {
             "expected-statuses": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
         },
     },
+    "operations": [
+        {
+            # A stored value is checked beyond its JSON Schema, which cannot say that a table's rows fit
+            # their fields' types, nor forbid U+0000 at any depth of free JSON: such a value is a 400.
+            "include-path": "/api/v1/analysis-sessions/{session_pk}/storage/{key}",
+            "include-method": "PUT",
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "412", "429", "5xx"]},
+            },
+        },
+    ],
 }
 
 
@@ -71,10 +86,13 @@ def fuzz_user(make_user):
 
 @pytest.fixture
 def fuzz_rows(fuzz_user):
-    """What the fuzz user owns: a research session with a draft file."""
+    """What the fuzz user owns, by the path prefix that reaches it (parent before child): a research
+    session with a draft file; an analysis session with a stored value (its key)."""
     session = ResearchSession.objects.create(user=fuzz_user, title="Fuzzed session")
     draft = DraftFile.objects.create(session=session, file_name="draft.md", content="# Draft\n")
-    return [session.pk, draft.pk]
+    analysis = AnalysisSession.objects.create(user=fuzz_user, name="Fuzzed analysis")
+    SessionStorage(analysis).set("fuzzed", {"a": 1})
+    return {"/api/v1/research-sessions/": [session.pk, draft.pk], "/api/v1/analysis-sessions/": [analysis.pk, "fuzzed"]}
 
 
 @pytest.fixture
@@ -97,7 +115,7 @@ def api_schema(in_test_transaction, fuzz_user, fuzz_rows, fuzz_partner_key):
         headers={"Accept": "application/vnd.oai.openapi+json"},
     )
     token = token_for(fuzz_user)
-    real_ids = [str(pk) for pk in fuzz_rows]
+    real_ids = [str(pk) for rows in fuzz_rows.values() for pk in rows]
 
     @schema.auth(refresh_interval=None)
     class Credentials:
@@ -113,7 +131,8 @@ def api_schema(in_test_transaction, fuzz_user, fuzz_rows, fuzz_partner_key):
 
     def in_nesting_order(case):
         # A nested route names the parent before the child, as `fuzz_rows` lists them.
-        return dict(zip(re.findall(r"{(\w+)}", case.operation.path), real_ids))
+        rows = next((rows for prefix, rows in fuzz_rows.items() if case.operation.path.startswith(prefix)), [])
+        return dict(zip(re.findall(r"{(\w+)}", case.operation.path), map(str, rows)))
 
     @schema.hook
     def map_case(context, case):
