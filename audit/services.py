@@ -17,6 +17,7 @@ waiting for an outer commit was rolled back: it is written again, marked `"rolle
 """
 
 import logging
+import os
 import time
 import uuid
 from contextlib import contextmanager
@@ -116,6 +117,14 @@ def _defaults(values: dict, user) -> dict:
 
 # --- the writer -------------------------------------------------------------------------------------
 
+def time_ordered_uuid() -> uuid.UUID:
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Audit rows only grow, so
+    their keys land at the right edge of the primary-key index instead of at random pages."""
+    random_bits = int.from_bytes(os.urandom(10), "big")
+    value = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | (random_bits >> 68) << 64 | 0b10 << 62 | random_bits & ((1 << 62) - 1)
+    return uuid.UUID(int=value)
+
+
 @dataclass
 class _Written:
     """A row kept in the scope until its transaction is known to have committed."""
@@ -186,7 +195,7 @@ def execute_as_owner(sql: str, params) -> None:
 def _write(model, values: dict, *, keep=False, upsert=()) -> uuid.UUID | None:
     """Insert one row of `model` (values by attname). `keep`: write it again after the request if
     its transaction rolls back."""
-    values.setdefault("id", uuid.uuid4())
+    values.setdefault("id", time_ordered_uuid())
     scope = context.current()
     in_transaction = connection.in_atomic_block
     written = _Written(model, values, upsert) if keep and scope is not None and in_transaction else None
