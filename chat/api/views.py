@@ -132,8 +132,11 @@ class ChatMessageViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ChatMessage.objects.none()
+        # Scoped by the session, which is the caller's (found through for_user() in initial()); the
+        # index (tenant_id, session_id, created_at, id) serves every order and `after`. `chunks` is
+        # the stream's, not the list's.
         session = self.chat_session
-        queryset = ChatMessage.objects.for_user(self.request.user).filter(tenant_id=session.tenant_id, session=session)
+        queryset = ChatMessage.objects.filter(tenant_id=session.tenant_id, session=session).defer("chunks")
         after = self.request.query_params.get("after") if self.action == "list" else None
         if after is not None:
             queryset = queryset.filter(**self._after(after))
