@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+import audit
 from accounts.tenancy import tenant_for
 from chat.ga4 import oauth
 from chat.models import GA4Credential
@@ -53,7 +54,15 @@ def store(
         unique_fields=["user", "property_id"],
         update_fields=["tenant_id", "property_name", "access_token", "refresh_token", "token_expiry", "scopes", "status"],
     )
-    return GA4Credential.objects.get(user=user, property_id=property_id), existing is None
+    credential = GA4Credential.objects.get(user=user, property_id=property_id)
+    audit.record(
+        "ga4_credential.connected" if existing is None else "ga4_credential.reconnected",
+        resource_type="ga4_credential",
+        resource_id=str(credential.pk),
+        details={"property_id": property_id, "scopes": list(scopes or [])},
+        user=user,
+    )
+    return credential, existing is None
 
 
 def store_tokens(user, *, property_id: str, property_name: str, tokens: oauth.TokenSet) -> tuple[GA4Credential, bool]:
@@ -77,6 +86,13 @@ def revoke(credential: GA4Credential) -> None:
     )
     credential.status, credential.refresh_token, credential.access_token, credential.token_expiry = (
         GA4Credential.Status.REVOKED, None, None, None,
+    )
+    audit.record(
+        "ga4_credential.revoked",
+        resource_type="ga4_credential",
+        resource_id=str(credential.pk),
+        details={"property_id": credential.property_id, "provider_revocation": bool(token and oauth.revocation_configured())},
+        user=credential.user_id,
     )
     if token:
         transaction.on_commit(lambda: oauth.revoke(token))

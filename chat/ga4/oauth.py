@@ -194,6 +194,10 @@ def refresh(refresh_token: str) -> TokenSet:
     return TokenSet.from_response(token)
 
 
+def revocation_configured() -> bool:
+    return bool(settings.GA4_OAUTH_REVOKE_URL)
+
+
 def revoke(token: str) -> bool:
     """Ask the provider to revoke a token (revoking a refresh token ends the whole grant). Failures
     are logged, never raised: the local tokens are deleted either way."""

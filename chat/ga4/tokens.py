@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils import timezone
 
+import audit
 from chat.ga4 import oauth
 from chat.models import GA4Credential
 
@@ -120,6 +121,14 @@ def refresh_if_needed(credential: GA4Credential, *, within: float | None = None)
     _apply(credential, current)
     if failure is not None:
         logger.warning("GA4 credential %s needs reconnecting: %s", credential.pk, failure)
+        audit.record(
+            "ga4_credential.needs_reauth",
+            resource_type="ga4_credential",
+            resource_id=str(credential.pk),
+            details={"property_id": credential.property_id, "reason": str(failure)},
+            user=credential.user_id,
+            durable=True,  # committed already (own connection): the trail must not lose it with the caller's rollback
+        )
         raise failure
     return current["access_token"], True
 

@@ -141,6 +141,10 @@ def test_delete_revokes_tokens_and_the_grant(google, api, user_a, make_credentia
     assert call.form["token"] == refresh_token
     assert not google.is_valid_refresh_token(refresh_token)
     assert api(user_a).get(f"{URL}/{credential.pk}").json()["status"] == "revoked"
+    from audit.models import AuditLog
+
+    log = AuditLog.objects.get(action="ga4_credential.revoked")
+    assert (log.user_id, log.resource_id, log.details["provider_revocation"]) == (user_a.pk, str(credential.pk), True)
 
 
 def test_delete_succeeds_when_the_provider_revocation_fails(google, api, user_a, make_credential, django_capture_on_commit_callbacks, caplog):

@@ -147,3 +147,17 @@ def test_invalid_property_id_is_refused_on_the_form(google, pages, user_a):
     assert response.status_code == 200
     assert "A GA4 property id is a number" in response.content.decode()
     assert google.calls["authorize"] == 0
+
+
+def test_the_connection_is_in_the_audit_trail(google, pages, user_a):
+    from audit.models import ApiCall, AuditLog
+
+    client = pages(user_a)
+    client.get(consent(start(client)))
+    credential = GA4Credential.objects.get(user=user_a)
+    log = AuditLog.objects.get(action="ga4_credential.connected")
+    assert (log.user_id, log.resource_type, log.resource_id) == (user_a.pk, "ga4_credential", str(credential.pk))
+    assert log.details["property_id"] == "123456789"
+    call = ApiCall.objects.get(service="google_oauth")
+    assert (call.method, call.endpoint, call.status_code) == ("POST", google.token_url, 200)
+    assert credential.refresh_token not in str(log.details) + call.endpoint

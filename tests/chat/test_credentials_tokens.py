@@ -8,6 +8,8 @@ import time
 from datetime import timedelta
 
 import pytest
+
+import audit
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -267,3 +269,17 @@ def test_a_row_locked_by_the_callers_own_transaction_fails_instead_of_hanging(go
             get_access_token(credential)
     assert 5 <= time.monotonic() - started < 8
     assert google.calls["token"] == 0
+
+
+def test_needs_reauth_is_in_the_audit_trail_even_when_the_caller_rolls_back(google, user_a, make_credential):
+    from audit.models import AuditLog
+
+    credential = make_credential(user_a, expires_in=0)
+    google._grants[credential.refresh_token].revoked = True
+    with audit.context("command"):  # a request or a job: its durable rows outlive a rollback
+        with pytest.raises(NeedsReauth):
+            with transaction.atomic():
+                get_access_token(credential)
+    log = AuditLog.objects.get(action="ga4_credential.needs_reauth")
+    assert (log.user_id, log.resource_id) == (user_a.pk, str(credential.pk))
+    assert log.details["reason"] == "the provider refused the refresh token (invalid_grant)"
