@@ -84,3 +84,70 @@ def _remove_new_end_users(transactional_db):
     before = set(AuthUser.objects.values_list("pk", flat=True))
     yield
     AuthUser.objects.exclude(pk__in=before).delete()
+
+
+# --- What the audit trail recorded during the browser suite ----------------------------------------
+# Each live-server test ends with a flush of every table, so the rows are counted per test, just before
+# that flush, and added up; the session prints the totals and writes test-results/audit-counts.txt.
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_trail_totals(request):
+    totals: dict = {}
+    yield totals
+    if not totals:
+        return
+    from audit.models import AUDIT_MODELS
+
+    lines = ["Audit trail recorded during the browser suite:"]
+    for model in AUDIT_MODELS:
+        table = model._meta.db_table
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(totals.get((table, "kinds"), {}).items()))
+        lines.append(f"  {table}: {totals.get(table, 0)}" + (f" ({kinds})" if kinds else ""))
+    out = Path(request.config.rootpath) / "test-results" / "audit-counts.txt"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
+    _AUDIT_REPORT[:] = lines  # printed by pytest_terminal_summary: output during a teardown is captured
+
+
+_AUDIT_REPORT: list = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _AUDIT_REPORT:
+        terminalreporter.write_line("")
+        for line in _AUDIT_REPORT:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _count_audit_rows(request, _audit_trail_totals):
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up first, so its flush runs after this counts
+    from django.db import models
+
+    from audit.models import AUDIT_MODELS
+
+    kind_of = {"audit_logs": "action", "audit_user_activities": "activity_type"}
+
+    def counts():
+        found = {}
+        for model in AUDIT_MODELS:
+            table = model._meta.db_table
+            found[table] = model.objects.count()
+            if table in kind_of:
+                rows = model.objects.values_list(kind_of[table]).order_by().annotate(n=models.Count("id"))
+                found[(table, "kinds")] = dict(rows)
+        return found
+
+    before = counts()
+    yield
+    after = counts()
+    for key, value in after.items():
+        if isinstance(value, dict):
+            kinds = _audit_trail_totals.setdefault(key, {})
+            for kind, n in value.items():
+                kinds[kind] = kinds.get(kind, 0) + max(n - before.get(key, {}).get(kind, 0), 0)
+        else:
+            _audit_trail_totals[key] = _audit_trail_totals.get(key, 0) + max(value - before.get(key, 0), 0)
