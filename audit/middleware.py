@@ -1,20 +1,9 @@
 from django.conf import settings
-from django.urls import Resolver404, resolve
 
 from audit import scope as audit_scope
 from audit import services
 
 DENIED = {401: "access_denied_unauthenticated", 403: "access_denied"}
-
-
-def _via(request) -> str:
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return "page"
-    if match.app_name == "admin":
-        return "admin"
-    return "api" if hasattr(match.func, "cls") else "page"
 
 
 class AuditMiddleware:
@@ -31,12 +20,11 @@ class AuditMiddleware:
 
     def __call__(self, request):
         request_id = audit_scope.request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
-        via = _via(request)
         capture = getattr(settings, "AUDIT_CAPTURE", True)
-        with audit_scope.scope(via, request=request, request_id=request_id, capture=capture,
+        with audit_scope.scope("", request=request, request_id=request_id, capture=capture,
                                snapshots=capture and request.method not in ("GET", "HEAD", "OPTIONS")) as current:
             response = self.get_response(request)
-            if via == "api" and response.status_code in DENIED:
+            if response.status_code in DENIED and current.via == "api":
                 services.record(
                     DENIED[response.status_code], resource_type="endpoint", resource_id=request.path[:255],
                     details={"method": request.method, "status": response.status_code, "code": _error_code(response)},

@@ -33,7 +33,7 @@ class Scope:
     """One request (or command run): its identity and the audit rows it wrote that must survive a
     rollback of its transaction (`pending`)."""
 
-    via: str  # api | page | admin | command
+    origin: str  # api | page | admin | command; "" for a request: taken from its resolved view
     request_id: str = field(default_factory=new_request_id)
     request: object = None  # django.http.HttpRequest
     user: object = None  # an explicit end user (commands); requests resolve theirs lazily
@@ -41,6 +41,19 @@ class Scope:
     snapshots: bool = False  # keep loaded values for the capture's old/new (writes only)
     pending: list = field(default_factory=list)
     _ip: str | None = None
+
+    @property
+    def via(self) -> str:
+        """api, page or admin for a request (read from the view Django resolved, so the middleware
+        resolves nothing itself), or the name the scope was opened with."""
+        if self.origin:
+            return self.origin
+        match = getattr(self.request, "resolver_match", None)
+        if match is None:
+            return "page"
+        if match.app_name == "admin":
+            return "admin"
+        return "api" if hasattr(match.func, "cls") else "page"
 
     @property
     def ip(self) -> str:
@@ -93,7 +106,7 @@ def scope(via: str, **kwargs):
     transaction are written again (see `audit.services.flush_pending`)."""
     from audit import services
 
-    token = _current.set(Scope(via=via, **kwargs))
+    token = _current.set(Scope(origin=via, **kwargs))
     try:
         yield _current.get()
     finally:
