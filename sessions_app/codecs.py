@@ -19,6 +19,7 @@ import binascii
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,8 @@ IMAGE = "image"
 FIGURE = "figure"
 VALUE_TYPES = (JSON, DATAFRAME, IMAGE, FIGURE, TEXT)
 
+# `\u0000` in JSON text, but not `\\u0000` (an escaped backslash followed by "u0000").
+ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 MAX_DEPTH = 64  # nesting of JSON arrays and objects (PostgreSQL's jsonb parser recurses, and so would we)
 
 PNG, JPEG, SVG = "image/png", "image/jpeg", "image/svg+xml"
@@ -224,36 +227,58 @@ def _field_names(df: pd.DataFrame) -> list:
             for i, name in enumerate(df.index.names)]
 
 
-def encode_frame(df: pd.DataFrame) -> dict:
+def encode_frame_text(df: pd.DataFrame) -> str:
+    """The DataFrame as compact table-schema JSON text (what is stored). Only the schema part is
+    parsed and written again (to add `x-dtype`): the rows stay pandas' own text."""
     _check_frame(df)
     default_index = isinstance(df.index, pd.RangeIndex) and df.index.name is None and df.index.start == 0 and df.index.step == 1
     try:
-        text = df.to_json(orient="table", date_unit="ns", index=not default_index)
+        text = df.to_json(orient="table", date_unit="ns", index=not default_index, force_ascii=False)
     except (ValueError, TypeError, OverflowError) as exc:
         raise CodecError(f"The DataFrame cannot be written as a table: {exc}") from None
-    payload = json.loads(text)
+    if ESCAPED_NUL.search(text):
+        raise CodecError("Text may not contain NUL characters (U+0000).")
+    # pandas writes {"schema":{...},"data":[...]}; inside strings a quote is escaped, so the first
+    # `,"data":` ends the schema.
+    head, separator, rows = text.partition(',"data":')
+    schema = json.loads(head + "}")["schema"]
     dtypes = {name: _exact_dtype(dtype) for name, dtype in df.dtypes.items()}
     if not default_index:
         dtypes.update((name, _exact_dtype(dtype)) for name, dtype in _field_names(df))
-    for spec in payload["schema"]["fields"]:
+    for spec in schema["fields"]:
         if dtypes.get(spec["name"]):
             spec[DTYPE_KEY] = dtypes[spec["name"]]
-    check_json(payload)
-    return payload
+    return '{"schema":' + serialized(schema) + separator + rows
+
+
+def encode_frame(df: pd.DataFrame) -> dict:
+    """The table-schema JSON of a DataFrame (as the API carries it)."""
+    return json.loads(encode_frame_text(df))
+
+
+def decode_frame_text(text: str, fields: list | None = None) -> pd.DataFrame:
+    """A DataFrame from its table-schema JSON text; `fields` (the schema's, if already at hand)
+    spares parsing the text twice."""
+    try:
+        if fields is None:
+            fields = json.loads(text).get("schema", {}).get("fields")
+        if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
+            raise CodecError("A table schema lists its fields, each with a name.")
+        df = pd.read_json(io.StringIO(text), orient="table")
+        dtypes = {f["name"]: f[DTYPE_KEY] for f in fields if isinstance(f.get(DTYPE_KEY), str)}
+        return _restore_dtypes(df, dtypes) if dtypes else df
+    except CodecError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, NotImplementedError, AttributeError) as exc:
+        raise CodecError(f"Not a readable table-schema DataFrame: {exc}") from None
 
 
 def decode_frame(payload: dict) -> pd.DataFrame:
+    """A DataFrame from table-schema JSON (as the API carries it)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("schema"), dict) or not isinstance(payload.get("data"), list):
         raise CodecError('A DataFrame is a table-schema object: {"schema": {"fields": [...]}, "data": [...]}.')
-    fields = payload["schema"].get("fields")
-    if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
-        raise CodecError("A table schema lists its fields, each with a name.")
-    try:
-        df = pd.read_json(io.StringIO(json.dumps(payload)), orient="table")
-        dtypes = {f["name"]: f[DTYPE_KEY] for f in fields if isinstance(f.get(DTYPE_KEY), str)}
-        return _restore_dtypes(df, dtypes) if dtypes else df
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, NotImplementedError, AttributeError) as exc:
-        raise CodecError(f"Not a readable table-schema DataFrame: {exc}") from None
+    check_json(payload)
+    return decode_frame_text(serialized(payload), payload["schema"].get("fields"))
 
 
 def _restore_dtypes(df: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
@@ -282,44 +307,51 @@ def guess_type(value) -> str:
     return JSON
 
 
-def encode(value, value_type: str | None = None) -> tuple[str, object]:
-    """(value_type, JSON payload) of a Python value; CodecError when it cannot be stored as that type."""
+def encode(value, value_type: str | None = None) -> tuple[str, str]:
+    """(value_type, payload as compact JSON text) of a Python value; CodecError when it cannot be
+    stored as that type."""
     value_type = value_type or guess_type(value)
+    if value_type == DATAFRAME:
+        if not isinstance(value, pd.DataFrame):
+            raise CodecError("A dataframe value is a pandas DataFrame.")
+        return DATAFRAME, encode_frame_text(value)
+    return value_type, serialized(_payload(value, value_type))
+
+
+def _payload(value, value_type: str):
     if value_type == JSON:
         if isinstance(value, tuple):
             value = list(value)
         check_json(value)
-        return JSON, value
+        return value
     if value_type == TEXT:
         if not isinstance(value, str):
             raise CodecError("A text value is a string.")
         check_json(value)
-        return TEXT, value
-    if value_type == DATAFRAME:
-        if not isinstance(value, pd.DataFrame):
-            raise CodecError("A dataframe value is a pandas DataFrame.")
-        return DATAFRAME, encode_frame(value)
+        return value
     if value_type == IMAGE:
         image = value if isinstance(value, Image) else Image(value) if isinstance(value, (bytes, bytearray, memoryview)) else None
         if image is None:
             raise CodecError("An image value is an Image or PNG, JPEG or SVG bytes.")
-        return IMAGE, {"mime_type": image.mime_type, "base64": base64.b64encode(image.data).decode("ascii")}
+        return {"mime_type": image.mime_type, "base64": base64.b64encode(image.data).decode("ascii")}
     if value_type == FIGURE:
         figure = value if isinstance(value, Figure) else _figure_from_object(value)
         if figure is None:
             figure = Figure(value) if isinstance(value, dict) else None
         if figure is None:
             raise CodecError("A figure value is a Figure, a Vega-Lite or Plotly spec (dict), or a Plotly/Altair figure.")
-        return FIGURE, {"library": figure.library, "spec": figure.spec}
+        return {"library": figure.library, "spec": figure.spec}
     raise CodecError(f"Unknown value type {value_type!r}; one of {', '.join(VALUE_TYPES)}.")
 
 
-def decode(value_type: str, payload):
-    """The Python value of a stored payload."""
+def decode(value_type: str, text: str, fields: list | None = None):
+    """The Python value of a stored payload's JSON text (`fields`: a DataFrame's schema fields, if
+    fetched apart)."""
+    if value_type == DATAFRAME:
+        return decode_frame_text(text, fields)
+    payload = json.loads(text)
     if value_type in (JSON, TEXT):
         return payload
-    if value_type == DATAFRAME:
-        return decode_frame(payload)
     if value_type == IMAGE:
         return Image(decode_base64(payload["base64"]), payload["mime_type"])
     if value_type == FIGURE:
@@ -354,12 +386,6 @@ def from_wire(value_type: str, value):
     if value_type not in VALUE_TYPES:
         raise CodecError(f"Unknown value type {value_type!r}.")
     return value
-
-
-def to_wire(value_type: str, payload):
-    """What the API returns as `value`: the payload itself (table-schema JSON, {"mime_type",
-    "base64"}, {"library", "spec"}, the JSON value or the text)."""
-    return payload
 
 
 def serialized(payload) -> str:

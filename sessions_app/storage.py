@@ -30,7 +30,6 @@ TOUCH_EVERY = datetime.timedelta(seconds=60)  # a read stamps last_accessed_at a
 _LIVE = "(expires_at IS NULL OR expires_at > statement_timestamp())"
 _ENTRY_COLUMNS = "id, storage_key, value_type, size_bytes, is_encrypted, version, created_at, updated_at, last_accessed_at, expires_at"
 _ENCRYPTED = StoredValue._meta.get_field("encrypted_value")
-_PLAIN = StoredValue._meta.get_field("storage_value")
 
 
 class StorageError(Exception):
@@ -139,10 +138,22 @@ def _entry(row) -> Entry:
     return Entry(*row[:10])
 
 
-def _payload(entry: Entry, plain, encrypted):
-    if entry.is_encrypted:
-        return json.loads(_ENCRYPTED.from_db_value(encrypted, None, connection))
-    return _PLAIN.from_db_value(plain, None, connection)
+# What a read selects besides the entry: the payload as JSON text (jsonb's own text output, or the
+# decrypted serialized text), and a plain DataFrame's schema fields apart (a few bytes), so the
+# table's text goes to pandas without being parsed twice.
+_VALUE_COLUMNS = (
+    "storage_value::text AS plain_text, encrypted_value, "
+    "CASE WHEN value_type = 'dataframe' AND NOT is_encrypted THEN (storage_value->'schema'->'fields')::text END AS fields"
+)
+
+
+def _text(entry: Entry, plain_text, encrypted) -> str:
+    return _ENCRYPTED.from_db_value(encrypted, None, connection) if entry.is_encrypted else plain_text
+
+
+def _decoded(entry: Entry, row):
+    fields = json.loads(row[12]) if row[12] is not None else None
+    return codecs.decode(entry.value_type, _text(entry, row[10], row[11]), fields)
 
 
 class SessionStorage:
@@ -164,9 +175,8 @@ class SessionStorage:
         otherwise PreconditionFailed. Raises CodecError, InvalidKey, QuotaExceeded, SessionClosed,
         PreconditionFailed; a refused write changes nothing."""
         check_key(key)
-        value_type, payload = codecs.encode(value, value_type)
+        value_type, text = codecs.encode(value, value_type)
         seconds = _ttl_seconds(ttl, value_type)
-        text = codecs.serialized(payload)
         size = len(text.encode())
         limits = quotas()
         if size > limits["MAX_VALUE_BYTES"]:
@@ -175,7 +185,7 @@ class SessionStorage:
             plain, encrypted = None, _ENCRYPTED.get_db_prep_save(text, connection)
         else:
             # The text serialized once above; a JSON null too is a jsonb value, not SQL NULL.
-            plain, encrypted = Jsonb(payload, dumps=lambda _: text), None
+            plain, encrypted = Jsonb(None, dumps=lambda _: text), None
         expires = datetime.timedelta(seconds=seconds)
         with transaction.atomic(), connection.cursor() as cursor:
             owner_lock(cursor, self.session.user_id)
@@ -312,7 +322,7 @@ class SessionStorage:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""WITH hit AS (
-                        SELECT {_ENTRY_COLUMNS}, storage_value, encrypted_value FROM session_storage
+                        SELECT {_ENTRY_COLUMNS}, {_VALUE_COLUMNS} FROM session_storage
                         WHERE session_id = %s AND {condition} AND {_LIVE}
                     ), touched AS (
                         UPDATE session_storage s SET last_accessed_at = statement_timestamp() FROM hit
@@ -325,7 +335,7 @@ class SessionStorage:
         found = []
         for row in rows:
             entry = _entry(row)
-            value = codecs.decode(entry.value_type, _payload(entry, row[10], row[11]))
+            value = _decoded(entry, row)
             audit.storage("get", session_id=self.session.pk, key=entry.key, value_type=entry.value_type,
                           size_bytes=entry.size_bytes, user=self.session.user_id)
             found.append((entry, value))
@@ -338,7 +348,7 @@ class SessionStorage:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""WITH hit AS (
-                        SELECT {_ENTRY_COLUMNS}, storage_value, encrypted_value FROM session_storage
+                        SELECT {_ENTRY_COLUMNS}, {_VALUE_COLUMNS} FROM session_storage
                         WHERE session_id = %s AND storage_key = %s AND {_LIVE}
                     ), touched AS (
                         UPDATE session_storage s SET last_accessed_at = statement_timestamp() FROM hit
@@ -354,7 +364,7 @@ class SessionStorage:
         entry = _entry(row)
         audit.storage("get", session_id=self.session.pk, key=key, value_type=entry.value_type, size_bytes=entry.size_bytes,
                       user=self.session.user_id)
-        return entry, _payload(entry, row[10], row[11])
+        return entry, json.loads(_text(entry, row[10], row[11]))
 
     def _mark_activity(self, cursor, refuse_closed: bool = True) -> None:
         """A write keeps the session alive for SESSION_IDLE_TTL more; an expired session refuses it."""

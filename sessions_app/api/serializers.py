@@ -1,15 +1,13 @@
 import json
-import re
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import serializers as api_serializers
 from sessions_app import codecs
+from sessions_app.codecs import ESCAPED_NUL
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession, ValueType, file_name_validator, storage_key_validator
 
-# `\u0000` in JSON text, but not `\\u0000` (an escaped backslash followed by "u0000").
-ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 MAX_DRAFT_CONTENT = 500_000  # characters: even escaped, a full draft fits the request size limit
 

@@ -122,7 +122,7 @@ class StoredValueView(SessionStorageMixin, APIView):
             raise exceptions.NotFound("No value is stored under this key.")
         entry, payload = found
         data = StoredValueSerializer(entry).data
-        data["value"] = codecs.to_wire(entry.value_type, payload)
+        data["value"] = payload
         return Response(data, headers=_headers(entry))
 
     @extend_schema(

@@ -112,6 +112,7 @@ def test_a_large_dataframe_round_trips(storage):
     [
         (pd.DataFrame({"d": pd.to_timedelta([1, 2], unit="s")}), "timedelta"),
         (pd.DataFrame({1: [1]}), "column names must be strings"),
+        (pd.DataFrame({"s": ["a\x00b"]}), "NUL"),
         (pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")])), "several column levels"),
     ],
 )
