@@ -1,7 +1,8 @@
 """How each type of stored value travels to and from `session_storage.storage_value` (jsonb).
 
-A value is encoded into `(value_type, payload)`, where the payload is plain JSON that PostgreSQL's
-jsonb can hold, and decoded back into the Python value it came from:
+A value is encoded into `(value_type, text)`: the compact JSON text of a payload that PostgreSQL's
+jsonb can hold (the same text is what an encrypted value's column holds, and what `size_bytes`
+counts), and decoded back from that text into the Python value it came from:
 
 | value_type  | Python value                                  | payload                                                   |
 |-------------|-----------------------------------------------|-----------------------------------------------------------|
@@ -11,7 +12,8 @@ jsonb can hold, and decoded back into the Python value it came from:
 | `image`     | `Image(data, mime_type)` (or PNG/JPEG/SVG bytes) | `{"mime_type", "base64"}`                              |
 | `figure`    | `Figure(spec, library)` (or a Vega-Lite/Plotly dict) | `{"library", "spec"}`                              |
 
-Everything here is pure: no database, no settings. `sessions_app.storage` calls it.
+The API carries the payload itself as `value` (`from_wire` reads one). Everything here is pure:
+no database, no settings. `sessions_app.storage` calls it.
 """
 
 import base64
@@ -277,8 +279,11 @@ def decode_frame(payload: dict) -> pd.DataFrame:
     """A DataFrame from table-schema JSON (as the API carries it)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("schema"), dict) or not isinstance(payload.get("data"), list):
         raise CodecError('A DataFrame is a table-schema object: {"schema": {"fields": [...]}, "data": [...]}.')
-    check_json(payload)
-    return decode_frame_text(serialized(payload), payload["schema"].get("fields"))
+    try:  # no walk of every cell here: a U+0000 in the table is refused when it is stored (encode_frame_text)
+        text = serialized(payload)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise CodecError(f"Not plain JSON: {exc}") from None
+    return decode_frame_text(text, payload["schema"].get("fields"))
 
 
 def _restore_dtypes(df: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
