@@ -54,9 +54,8 @@ def execute(sql: str, params: tuple, *, prepare: bool = False, fetch: bool = Fal
             reused.execute(sql, params, prepare=prepare)
         finally:
             raw.prepare_threshold = threshold
-        row = reused.fetchone() if fetch else None
-    record(sql, started, alias)
-    return row
+            record(sql, started, alias)  # a failed statement too, as Django does
+        return reused.fetchone() if fetch else None
 
 
 def record(sql: str, started: float, alias: str = DEFAULT_DB_ALIAS) -> None:

@@ -84,8 +84,12 @@ def redact(value, depth: int = 0):
 
 
 def _text(value) -> str:
-    """Key material redacted; NUL (which PostgreSQL's jsonb refuses) made visible instead."""
-    return KEY_MATERIAL.sub(REDACTED, str(value)).replace("\x00", "\ufffd")
+    """Key material redacted; NUL and unpaired surrogates (which PostgreSQL's jsonb refuses) made
+    visible instead."""
+    text = KEY_MATERIAL.sub(REDACTED, str(value)).replace("\x00", "\ufffd")
+    if not text.isascii():
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def loggable_body(raw: bytes | str | None, parsed=None):

@@ -1,7 +1,6 @@
 """The partner API. Owners (end users with a Supabase token) manage the profile and the key; the
 partner's programs (API key) ingest and read; both run under RLS as the owner."""
 
-import json
 import time
 
 from django.db import IntegrityError, transaction
@@ -142,14 +141,21 @@ class IngestView(PartnerMixin, APIView):
         if length > ingest.MAX_BODY_BYTES:
             raise errors.PayloadTooLarge(f"The body is larger than {ingest.MAX_BODY_BYTES} bytes.")
         try:
-            body = json.loads(request.body)
+            body = ingest.loads(request.body)
         except ValueError as exc:
             raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from exc
+        if ingest.has_lone_surrogate(request.body, body):
+            raise exceptions.ParseError("The body holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff): not text, "
+                                        "and PostgreSQL cannot store it.")
         try:
             events = ingest.parse(body)
         except ingest.BatchInvalid as exc:
             raise exceptions.ValidationError(exc.fields) from exc
-        return Response(ingest.store(self.partner().pk, events), status=status.HTTP_201_CREATED)
+        try:
+            stored = ingest.store(self.partner().pk, events)
+        except ingest.NotStorable as exc:
+            raise exceptions.ParseError(str(exc)) from exc
+        return Response(stored, status=status.HTTP_201_CREATED)
 
 
 class EventListView(PartnerMixin, generics.ListAPIView):
