@@ -16,6 +16,7 @@ the scope closes (after the request's transaction), a row whose marker neither r
 waiting for an outer commit was rolled back: it is written again, marked `"rolled_back": true`.
 """
 
+import functools
 import logging
 import os
 import time
@@ -144,22 +145,26 @@ class _Written:
 
 
 def _insert_sql(model, values: dict, upsert=()):
-    columns, params = [], []
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    for attname, value in values.items():
-        model_field = fields[attname]
-        columns.append(connection.ops.quote_name(model_field.column))
-        params.append(model_field.get_db_prep_save(value, connection))
+    sql, fields = _statement(model, tuple(values), tuple(upsert))
+    return sql, [model_field.get_db_prep_save(value, connection) for model_field, value in zip(fields, values.values())]
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(model, attnames: tuple, upsert: tuple):
+    """The INSERT for these columns (by attname), built once: (sql, fields in order)."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[attname] for attname in attnames]
+    quote = connection.ops.quote_name
     sql = (
-        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
     if upsert:
-        sets = ", ".join(f"{connection.ops.quote_name(fields[a].column)} = EXCLUDED.{connection.ops.quote_name(fields[a].column)}" for a in upsert)
+        sets = ", ".join(f"{quote(by_attname[a].column)} = EXCLUDED.{quote(by_attname[a].column)}" for a in upsert)
         sql += f" ON CONFLICT (id) DO UPDATE SET {sets}"
     else:
         sql += " ON CONFLICT (id) DO NOTHING"
-    return sql, params
+    return sql, fields
 
 
 # Inside a transaction: a savepoint (a failure must not abort the caller's work) and the connection's
