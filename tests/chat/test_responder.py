@@ -144,7 +144,9 @@ def test_breakdown_answer(api, user_a, chat, google, reports):
 
     message = ChatMessage.objects.get(pk=posted["assistant_message"]["id"])
     assert message.status == "complete" and message.content == content and len(message.chunks) == 3
-    assert ApiCall.objects.filter(service="ga4", status_code=200).count() == 1
+    (call,) = ApiCall.objects.filter(service="ga4")
+    assert (call.status_code, call.method, call.user_id) == (200, "POST", user_a.pk)  # the stream's calls are the asker's
+    assert call.endpoint.endswith("/properties/123456789:runReport")
 
 
 def test_daily_answer_is_a_line_over_every_day(api, user_a, chat, reports):
