@@ -49,9 +49,13 @@ logger = logging.getLogger(__name__)
 
 MEDIA_TYPE = "text/event-stream"
 RETRY_MS = 3000  # EventSource's reconnection delay
-STALE_AFTER = 300  # seconds without progress after which a `streaming` message is taken over
+# Seconds without progress after which a `streaming` message is taken over: beyond gunicorn's worker
+# timeout (30 s, config/gunicorn.conf.py), which kills a sync worker stuck in a stream, and beyond
+# one GA4 call with a token refresh in the usual case. (A refresh retried to its worst case may take
+# longer; a second driver then waits on the credential's row lock and both store the same answer.)
+STALE_AFTER = 90
 FOLLOW_POLL = 0.5  # seconds between reads of a message another stream is writing
-FOLLOW_FOR = 60  # seconds a follower waits before ending (the client reconnects and resumes)
+FOLLOW_FOR = 20  # seconds a follower waits before ending (under gunicorn's 30 s; the client reconnects and resumes)
 KEEPALIVE_EVERY = 15  # seconds between comments while following
 UNEXPECTED = "The assistant failed unexpectedly. Ask again; if it keeps failing, tell us."
 FINAL = (ChatMessage.Status.COMPLETE, ChatMessage.Status.ERROR)
