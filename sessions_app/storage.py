@@ -17,8 +17,8 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from psycopg.types.json import Jsonb
 from django.db import connection, transaction
+from psycopg.types.json import Jsonb
 
 import audit
 from sessions_app import codecs
@@ -279,7 +279,7 @@ class SessionStorage:
         check_key(key)
         rows = self._read("storage_key = %s", [key])
         if not rows:
-            audit.storage("get", session_id=self.session.pk, key=key, user=self.session.user_id, details={"found": False})
+            self._audit_get(key, None)
             return None
         return rows[0]
 
@@ -316,9 +316,9 @@ class SessionStorage:
 
     # --- internals --------------------------------------------------------------------------------
 
-    def _read(self, condition: str, params: list) -> list[tuple[Entry, object]]:
-        """Live values matching `condition`, decoded; stamps last_accessed_at (at most once per
-        TOUCH_EVERY) in the same statement, and audits each read."""
+    def _fetch(self, condition: str, params: list) -> list[tuple]:
+        """Rows of live values matching `condition` (entry columns, then _VALUE_COLUMNS), by key;
+        stamps their last_accessed_at (at most once per TOUCH_EVERY) in the same statement."""
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""WITH hit AS (
@@ -331,40 +331,32 @@ class SessionStorage:
                     SELECT * FROM hit ORDER BY storage_key""",
                 [self.session.pk, *params, TOUCH_EVERY],
             )
-            rows = cursor.fetchall()
-        found = []
-        for row in rows:
-            entry = _entry(row)
-            value = _decoded(entry, row)
-            audit.storage("get", session_id=self.session.pk, key=entry.key, value_type=entry.value_type,
+            return cursor.fetchall()
+
+    def _audit_get(self, key: str, entry: Entry | None) -> None:
+        if entry is None:
+            audit.storage("get", session_id=self.session.pk, key=key, user=self.session.user_id, details={"found": False})
+        else:
+            audit.storage("get", session_id=self.session.pk, key=key, value_type=entry.value_type,
                           size_bytes=entry.size_bytes, user=self.session.user_id)
-            found.append((entry, value))
+
+    def _read(self, condition: str, params: list) -> list[tuple[Entry, object]]:
+        """Live values matching `condition`, decoded; each read audited."""
+        found = []
+        for row in self._fetch(condition, params):
+            entry = _entry(row)
+            found.append((entry, _decoded(entry, row)))
+            self._audit_get(entry.key, entry)
         return found
 
     def read_payload(self, key: str) -> tuple[Entry, object] | None:
         """(entry, stored JSON payload) of a live value without decoding it (the API returns the
         payload as is); audited as a `get`."""
         check_key(key)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""WITH hit AS (
-                        SELECT {_ENTRY_COLUMNS}, {_VALUE_COLUMNS} FROM session_storage
-                        WHERE session_id = %s AND storage_key = %s AND {_LIVE}
-                    ), touched AS (
-                        UPDATE session_storage s SET last_accessed_at = statement_timestamp() FROM hit
-                        WHERE s.id = hit.id AND hit.last_accessed_at < statement_timestamp() - %s
-                    )
-                    SELECT * FROM hit""",
-                [self.session.pk, key, TOUCH_EVERY],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            audit.storage("get", session_id=self.session.pk, key=key, user=self.session.user_id, details={"found": False})
-            return None
-        entry = _entry(row)
-        audit.storage("get", session_id=self.session.pk, key=key, value_type=entry.value_type, size_bytes=entry.size_bytes,
-                      user=self.session.user_id)
-        return entry, json.loads(_text(entry, row[10], row[11]))
+        rows = self._fetch("storage_key = %s", [key])
+        entry = _entry(rows[0]) if rows else None
+        self._audit_get(key, entry)
+        return None if entry is None else (entry, json.loads(_text(entry, rows[0][10], rows[0][11])))
 
     def _mark_activity(self, cursor, refuse_closed: bool = True) -> None:
         """A write keeps the session alive for SESSION_IDLE_TTL more; an expired session refuses it."""
