@@ -1,5 +1,7 @@
 """The typed storage of an analysis session, and the analyses that run on it."""
 
+from contextlib import contextmanager
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -44,9 +46,25 @@ class StorageRefused(exceptions.APIException):
         super().__init__(message, code)
 
 
-class QuotaError(StorageRefused):
-    def __init__(self, exc: QuotaExceeded):
-        super().__init__(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "quota_exceeded", str(exc))
+# The storage's refusals, as API answers: nothing was stored in any of them.
+REFUSAL_STATUS = {
+    QuotaExceeded: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    SessionClosed: status.HTTP_409_CONFLICT,
+    PreconditionFailed: status.HTTP_412_PRECONDITION_FAILED,
+}
+
+
+@contextmanager
+def refusals():
+    try:
+        yield
+    except codecs.CodecError as exc:
+        raise exceptions.ValidationError({"value": [str(exc)]}) from None
+    except services.AnalysisRefused as exc:
+        code = status.HTTP_404_NOT_FOUND if exc.code == "not_found" else status.HTTP_409_CONFLICT
+        raise StorageRefused(code, exc.code, str(exc)) from None
+    except tuple(REFUSAL_STATUS) as exc:
+        raise StorageRefused(REFUSAL_STATUS[type(exc)], exc.code, str(exc)) from None
 
 
 class SessionStorageMixin(RLSMixin):
@@ -72,19 +90,6 @@ class SessionStorageMixin(RLSMixin):
             return check_key(self.kwargs["key"])
         except InvalidKey as exc:
             raise exceptions.ValidationError({"key": [str(exc)]}) from None
-
-    def store(self, key, value, **options):
-        """SessionStorage.set, its refusals as API errors."""
-        try:
-            return self.storage().set(key, value, **options)
-        except codecs.CodecError as exc:
-            raise exceptions.ValidationError({"value": [str(exc)]}) from None
-        except QuotaExceeded as exc:
-            raise QuotaError(exc) from None
-        except SessionClosed as exc:
-            raise StorageRefused(status.HTTP_409_CONFLICT, exc.code, str(exc)) from None
-        except PreconditionFailed as exc:
-            raise StorageRefused(status.HTTP_412_PRECONDITION_FAILED, exc.code, str(exc)) from None
 
 
 @extend_schema(parameters=[SESSION_ID])
@@ -147,14 +152,12 @@ class StoredValueView(SessionStorageMixin, APIView):
             body = schemas.parse_store_body(request.data)
         except ValueError as exc:
             raise exceptions.ValidationError(exc.args[0]) from None
-        try:
+        with refusals():
             value = codecs.from_wire(body["type"], body["value"])
-        except codecs.CodecError as exc:
-            raise exceptions.ValidationError({"value": [str(exc)]}) from None
-        entry = self.store(
-            key, value, ttl=body.get("ttl_seconds"), sensitive=body.get("sensitive", False), value_type=body["type"],
-            if_match=_etags(request.headers.get("If-Match")), if_none_match=_etags(request.headers.get("If-None-Match")),
-        )
+            entry = self.storage().set(
+                key, value, ttl=body.get("ttl_seconds"), sensitive=body.get("sensitive", False), value_type=body["type"],
+                if_match=_etags(request.headers.get("If-Match")), if_none_match=_etags(request.headers.get("If-None-Match")),
+            )
         code = status.HTTP_201_CREATED if entry.created else status.HTTP_200_OK
         return Response(StoredValueSerializer(entry).data, status=code, headers=_headers(entry))
 
@@ -189,13 +192,6 @@ class DescribeView(SessionStorageMixin, APIView):
         params = DescribeSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         body = params.validated_data
-        try:
+        with refusals():
             entry = services.describe(self.session(), body["source_key"], body["target_key"])
-        except services.AnalysisRefused as exc:
-            code = status.HTTP_404_NOT_FOUND if exc.code == "not_found" else status.HTTP_409_CONFLICT
-            raise StorageRefused(code, exc.code, str(exc)) from None
-        except QuotaExceeded as exc:
-            raise QuotaError(exc) from None
-        except SessionClosed as exc:
-            raise StorageRefused(status.HTTP_409_CONFLICT, exc.code, str(exc)) from None
         return Response(StoredValueSerializer(entry).data, status=status.HTTP_201_CREATED, headers=_headers(entry))
