@@ -33,6 +33,7 @@ CONTENT = (models.TextField, models.JSONField, models.BinaryField, models.FileFi
 MAX_VALUE = 200  # characters of a recorded value
 
 _captured: dict = {}  # model -> list of (attname, "value" | "changed") in field order
+_passwords: dict = {}  # model -> attnames of its password columns
 
 
 def _is_encrypted(field) -> bool:
@@ -147,7 +148,7 @@ def on_save(sender, instance, created, raw=False, update_fields=None, **kwargs):
     if not created and before is not None:
         changed_password = any(
             attname in before and attname in instance.__dict__ and before[attname] != instance.__dict__[attname]
-            for attname in password_fields(sender)
+            for attname in _passwords[sender]
         )
     if not created and before is not None and not changes and not changed_password:
         return  # saved unchanged
@@ -195,6 +196,7 @@ def connect() -> None:
     for model in apps.get_models():
         if capturable(model):
             _captured[model] = field_plan(model)
+            _passwords[model] = password_fields(model)
             post_save.connect(on_save, sender=model, weak=False, dispatch_uid=f"audit_capture_save_{_label(model)}")
             post_delete.connect(on_delete, sender=model, weak=False, dispatch_uid=f"audit_capture_delete_{_label(model)}")
     if models.Model.from_db.__func__ is not _from_db:
