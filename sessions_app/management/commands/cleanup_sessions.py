@@ -68,8 +68,8 @@ class Command(BaseCommand):
             f"in {time.monotonic() - started:.2f} s."
         )
 
-    def progress(self, total, desc):
-        return tqdm(total=total, desc=desc, unit="value", file=sys.stderr, disable=self.quiet, leave=False)
+    def progress(self, total, desc, unit):
+        return tqdm(total=total, desc=desc, unit=f" {unit}", file=sys.stderr, disable=self.quiet, leave=False)
 
     def scalar(self, sql, params=()):
         with connection.cursor() as cursor:
@@ -79,7 +79,7 @@ class Command(BaseCommand):
     def expire_values(self) -> tuple[int, int]:
         count = total_bytes = 0
         due = self.scalar("SELECT count(*) FROM session_storage WHERE expires_at <= statement_timestamp()")
-        with self.progress(due, "expired values") as bar:
+        with self.progress(due, "expired values", "value") as bar:
             while True:
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute(EXPIRED_VALUES, [self.batch_size])
@@ -95,7 +95,7 @@ class Command(BaseCommand):
     def expire_sessions(self) -> int:
         count = 0
         due = self.scalar("SELECT count(*) FROM analysis_sessions WHERE status = 'active' AND expires_at <= statement_timestamp()")
-        with self.progress(due, "expired sessions") as bar:
+        with self.progress(due, "expired sessions", "session") as bar:
             while True:
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute(EXPIRED_SESSIONS, [self.batch_size])
@@ -114,7 +114,7 @@ class Command(BaseCommand):
             cursor.execute(USERS_OVER_QUOTA, [quota, quota])
             over = cursor.fetchall()
         count = total_bytes = 0
-        with self.progress(len(over), "users over quota") as bar:
+        with self.progress(len(over), "users over quota", "user") as bar:
             for user_id, _ in over:
                 evicted, freed = self.trim(user_id, quota)
                 count, total_bytes = count + evicted, total_bytes + freed
