@@ -40,6 +40,10 @@ class PageNumberPagination(StrictNumbers, pagination.PageNumberPagination):
     def get_page_size(self, request):
         return min(self.number(request, "page_size", self.page_size), self.max_page_size)
 
+    def get_page_number(self, request, paginator):
+        # DRF reads an empty `?page=` as page 1; the schema says a whole number of at least 1.
+        return self.number(request, self.page_query_param, 1)
+
 
 class CursorPagination(StrictNumbers, pagination.CursorPagination):
     """Newest first, stable under concurrent inserts: for append-only event tables."""
