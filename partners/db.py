@@ -54,13 +54,16 @@ def execute(sql: str, params: tuple, *, prepare: bool = False, fetch: bool = Fal
             reused.execute(sql, params, prepare=prepare)
         finally:
             raw.prepare_threshold = threshold
-            record(sql, started, alias)  # a failed statement too, as Django does
+            _log(wrapper, sql, started)  # a failed statement too, as Django does
         return reused.fetchone() if fetch else None
 
 
 def record(sql: str, started: float, alias: str = DEFAULT_DB_ALIAS) -> None:
     """Show a statement sent past Django's cursor where Django shows its own (DEBUG,
     `CaptureQueriesContext`)."""
-    wrapper = connections[alias]
+    _log(connections[alias], sql, started)
+
+
+def _log(wrapper, sql: str, started: float) -> None:
     if wrapper.queries_logged:
         wrapper.queries_log.append({"sql": sql, "time": f"{time.perf_counter() - started:.3f}"})
