@@ -41,8 +41,6 @@ def run(*args):
 
 
 def test_defaults_cover_every_audit_table_and_session_storage(db):
-    from audit.migrations import __path__  # noqa: F401  (the data migration ran for the test database)
-
     names = set(RetentionPolicy.objects.values_list("table_name", flat=True))
     if names:  # a transactional test earlier in the session truncates seeded rows
         assert {"audit_logs", "audit_user_activities", "audit_file_uploads", "audit_analysis_runs",
