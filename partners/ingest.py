@@ -158,7 +158,6 @@ COPY = f"COPY ingestion_events (id, {COLUMNS}) FROM STDIN"
 # The role in force and whether it sees the partner (RLS on `partners`: its owner only).
 OWN_PARTNER = "SELECT current_setting('role'), EXISTS (SELECT 1 FROM partners WHERE id = %s)"
 SET_ROLE = "SELECT set_config('role', %s, true)"
-CONNECTION_ROLE = "none"  # `SET ROLE NONE`: the role the connection logged in with
 # The same rows by INSERT, a client id already stored skipped: when COPY met one.
 INSERT_NEW = f"""
     INSERT INTO ingestion_events ({COLUMNS})
@@ -228,8 +227,11 @@ def _copy(partner_id, values: list[tuple]) -> None:
         role, visible = cursor.execute(OWN_PARTNER, (str(partner_id),)).fetchone()
         if not visible:
             raise ProgrammingError('new row violates row-level security policy for table "ingestion_events"')
-        if role != CONNECTION_ROLE:
-            cursor.execute(SET_ROLE, (CONNECTION_ROLE,))
+        # The role Django's connections work as: the one set at connect (OPTIONS["assume_role"]),
+        # or the login role (`SET ROLE NONE`).
+        own = connection.settings_dict["OPTIONS"].get("assume_role") or "none"
+        if role != own:
+            cursor.execute(SET_ROLE, (own,))
         started = time.perf_counter()
         try:
             with cursor.copy(COPY) as copy:
@@ -238,7 +240,7 @@ def _copy(partner_id, values: list[tuple]) -> None:
                     write(row)
         finally:
             db.record(COPY, started)  # a failed statement too, as Django does
-        if role != CONNECTION_ROLE:
+        if role != own:
             cursor.execute(SET_ROLE, (role,))
 
 
