@@ -157,22 +157,6 @@ GA4_HTTP_TIMEOUT = env.float("GA4_HTTP_TIMEOUT", default=10.0)  # seconds, per r
 GA4_TOKEN_REFRESH_MARGIN = env.int("GA4_TOKEN_REFRESH_MARGIN", default=300)  # refresh when expiring within (s)
 GA4_TOKEN_REFRESH_ATTEMPTS = env.int("GA4_TOKEN_REFRESH_ATTEMPTS", default=4)  # network errors / 5xx
 GA4_TOKEN_REFRESH_BACKOFF = env.float("GA4_TOKEN_REFRESH_BACKOFF", default=0.5)  # first retry delay (s), doubling
-# During a key rotation: the previous keys, still tried on read (docs/chat.md, "Key rotation").
-CRYPTOGRAPHY_OLD_KEYS = env.list("CRYPTOGRAPHY_OLD_KEYS", default=[])
-
-# --- Google Analytics 4 (chat credentials; docs/chat.md) ------------------------------------------
-GA4_OAUTH_CLIENT_ID = env.str("GA4_OAUTH_CLIENT_ID", default="")
-GA4_OAUTH_CLIENT_SECRET = env.str("GA4_OAUTH_CLIENT_SECRET", default="")
-GA4_OAUTH_AUTHORIZE_URL = env.str("GA4_OAUTH_AUTHORIZE_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
-GA4_OAUTH_TOKEN_URL = env.str("GA4_OAUTH_TOKEN_URL", default="https://oauth2.googleapis.com/token")
-GA4_OAUTH_REVOKE_URL = env.str("GA4_OAUTH_REVOKE_URL", default="https://oauth2.googleapis.com/revoke")  # "" = no revocation call
-GA4_OAUTH_SCOPES = env.list("GA4_OAUTH_SCOPES", default=["https://www.googleapis.com/auth/analytics.readonly"])
-GA4_OAUTH_REDIRECT_URI = env.str("GA4_OAUTH_REDIRECT_URI", default="")  # "" = this site's /chat/ga4/callback/
-GA4_DATA_API_URL = env.str("GA4_DATA_API_URL", default="https://analyticsdata.googleapis.com/v1beta")
-GA4_HTTP_TIMEOUT = env.float("GA4_HTTP_TIMEOUT", default=10.0)  # seconds, per request to Google
-GA4_TOKEN_REFRESH_MARGIN = env.int("GA4_TOKEN_REFRESH_MARGIN", default=300)  # refresh when expiring within (s)
-GA4_TOKEN_REFRESH_ATTEMPTS = env.int("GA4_TOKEN_REFRESH_ATTEMPTS", default=4)  # network errors / 5xx
-GA4_TOKEN_REFRESH_BACKOFF = env.float("GA4_TOKEN_REFRESH_BACKOFF", default=0.5)  # first retry delay (s), doubling
 
 # --- Analysis sessions and their typed storage (docs/sessions.md) ---------------------------------
 # Quotas in bytes of the stored (serialized) values; a write over one is refused and changes nothing.
