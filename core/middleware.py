@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.urls import Resolver404, resolve
 
 from core import rls
@@ -5,7 +6,8 @@ from core import rls
 
 class RowLevelSecurityMiddleware:
     """A page request of a signed-in end user runs in one transaction, as the `authenticated` role
-    with that user's claims, so RLS guards every query the view makes.
+    with that user's claims, so RLS guards every query the view makes. A page that fails (5xx) is
+    rolled back.
 
     API views do the same in `core.api.views` once DRF has authenticated the token; the admin runs as
     the connection's own role (staff see every tenant by design)."""
@@ -19,7 +21,12 @@ class RowLevelSecurityMiddleware:
             return self.get_response(request)
         with rls.request_transaction():
             rls.act_as(rls.claims_for(user))
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                # Django has turned the view's exception into this response already (it never
+                # reaches the `with`): undo what the failed view wrote.
+                transaction.set_rollback(True)
+            return response
 
     @staticmethod
     def _guards(request) -> bool:

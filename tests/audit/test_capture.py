@@ -210,3 +210,13 @@ def test_rows_written_while_a_response_streams_keep_the_request(pages, user_a):
     chunk, nested = AuditLog.objects.get(action="streamed_chunk"), AuditLog.objects.get(action="streamed_nested")
     assert chunk.user_id == user_a.id and chunk.request_id == response["X-Request-ID"]
     assert nested.request_id == response["X-Request-ID"] and nested.user_id == user_a.id  # inherited from the request
+
+
+@pytest.mark.urls("tests.audit.urls")
+def test_a_page_that_fails_after_writing_keeps_nothing_but_the_audit_row(pages, user_a):
+    client = pages(user_a)
+    client.raise_request_exception = False
+    assert client.get("/test-audit/page-write-then-fail").status_code == 500
+    assert not ResearchSession.objects.exists()  # the page's transaction was rolled back
+    (row,) = logs(resource_type="research_sessions")
+    assert row.action == "create" and row.details["rolled_back"] is True and row.details["via"] == "page"

@@ -40,8 +40,16 @@ def streamed(request):
     return StreamingHttpResponse(chunks(), content_type="text/plain")
 
 
+def page_write_then_fail(request):
+    """A page that writes and then crashes: Django turns the exception into a 500 response inside
+    the RLS middleware's transaction."""
+    ResearchSession.objects.create(user=request.end_user, title="Half-done page write")
+    raise RuntimeError("the page failed after writing")
+
+
 urlpatterns = [
     path("test-audit/write-then-fail", WriteThenFail.as_view()),
+    path("test-audit/page-write-then-fail", page_write_then_fail),
     path("test-audit/streamed", streamed),
     path("", include("config.urls")),
 ]
