@@ -1,8 +1,10 @@
 import json
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession, ValueType, storage_key_validator
+from sessions_app.uploads import ACCEPT_ATTRIBUTE, key_from_file_name
 
 
 class ResearchSessionForm(forms.ModelForm):
@@ -66,6 +68,46 @@ class StoreValueForm(forms.Form):
                 self.add_error("value", f"Not valid JSON: {exc}")
         else:
             cleaned["parsed"] = cleaned.get("value")
+        return cleaned
+
+
+class UploadFileForm(forms.Form):
+    """A file stored by its type (sessions_app.uploads): CSV → DataFrame, PNG/JPEG/SVG → image,
+    JSON → json, .txt/.md → text. The key defaults to the file name without its extension. Its
+    fields are prefixed (`upload-key`, `upload-file`, …): the page's other form has a key too."""
+
+    prefix = "upload"
+    key = forms.CharField(
+        max_length=255, required=False, validators=[storage_key_validator],
+        help_text="Empty: the file name without its extension.",
+    )
+    file = forms.FileField(
+        allow_empty_file=True,  # an empty file is refused (and audited) by sessions_app.uploads
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        help_text="CSV (stored as a DataFrame), PNG, JPEG or SVG, JSON, or text (.txt, .md).",
+    )
+    ttl_hours = forms.IntegerField(
+        label="Keep for (hours)", required=False, min_value=1, max_value=24 * 365,
+        help_text="Empty: the type's default retention.",
+    )
+    sensitive = forms.BooleanField(label="Sensitive (encrypt at rest, hide until revealed)", required=False)
+
+    def __init__(self, *args, max_bytes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if max_bytes:
+            self.fields["file"].help_text += f" At most {filesizeformat(max_bytes)}."
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload and not cleaned.get("key") and "key" not in self.errors:
+            key = key_from_file_name(upload.name)
+            try:
+                storage_key_validator(key)
+            except forms.ValidationError:
+                self.add_error("key", "The file name does not make a valid key; type one (1 to 255 characters, no “/”).")
+            else:
+                cleaned["key"] = key
         return cleaned
 
 

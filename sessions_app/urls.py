@@ -19,6 +19,7 @@ urlpatterns = [
     path("analysis/<uuid:pk>/edit/", views.AnalysisSessionUpdate.as_view(), name="analysis-update"),
     path("analysis/<uuid:pk>/delete/", views.AnalysisSessionDelete.as_view(), name="analysis-delete"),
     path("analysis/<uuid:pk>/values/", views.StoreValue.as_view(), name="analysis-store"),
+    path("analysis/<uuid:pk>/upload/", views.UploadFile.as_view(), name="analysis-upload"),
     path("analysis/<uuid:pk>/describe/", views.RunDescribe.as_view(), name="analysis-describe"),
     # A key is any text without "/" (sessions_app.storage.check_key).
     path("analysis/<uuid:pk>/values/<str:key>/", views.StoredValueDetail.as_view(), name="stored-value"),

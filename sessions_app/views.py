@@ -1,5 +1,6 @@
 """Pages: my research sessions and their draft files; my analysis sessions and their stored values."""
 
+import hashlib
 import json
 
 import pandas as pd
@@ -11,12 +12,14 @@ from django.db.models.functions import Now
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views import generic
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from core.pages import OwnedPageMixin
-from sessions_app import services
+from sessions_app import services, uploads
 from sessions_app.codecs import CodecError
-from sessions_app.forms import AnalysisSessionForm, DescribeForm, DraftFileForm, ResearchSessionForm, StoreValueForm
+from sessions_app.forms import AnalysisSessionForm, DescribeForm, DraftFileForm, ResearchSessionForm, StoreValueForm, UploadFileForm
 from sessions_app.models import AnalysisSession, AnalysisStatus, DraftFile, ResearchSession, ValueType
 from sessions_app.storage import InvalidKey, SessionStorage, StorageError
 
@@ -193,12 +196,14 @@ class AnalysisSessionDetail(OwnedPageMixin, generic.DetailView):
     template_name = "sessions_app/analysis_detail.html"
     context_object_name = "analysis_session"
 
-    def get_context_data(self, store_form=None, describe_form=None, **kwargs):
+    def get_context_data(self, store_form=None, describe_form=None, upload_form=None, **kwargs):
         entries = SessionStorage(self.object).entries()
         dataframes = [e.key for e in entries if e.value_type == ValueType.DATAFRAME]
         return super().get_context_data(
             entries=entries,
             store_form=store_form or StoreValueForm(),
+            upload_form=upload_form or UploadFileForm(max_bytes=uploads.max_upload_bytes()),
+            upload_max_bytes=uploads.max_upload_bytes(),
             describe_form=describe_form or DescribeForm(dataframe_keys=dataframes, initial={"target_key": f"{dataframes[0]}_summary" if dataframes else ""}),
             dataframe_keys=dataframes,
             **kwargs,
@@ -242,6 +247,57 @@ class StoreValue(AnalysisSessionAction):
             else:
                 return self.done(f"Stored “{data['key']}”.")
         return self.again(store_form=form)
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # checked below, once the size limit is in place
+class UploadFile(AnalysisSessionAction):
+    """A file from the session page, stored by its type (sessions_app.uploads). Every attempt with a
+    file is audited (`audit_file_uploads`); a refused one stores nothing and shows the form again."""
+
+    def dispatch(self, request, *args, **kwargs):
+        # Upload handlers must be set before anything reads the body, and CsrfViewMiddleware reads
+        # it (request.POST) for its check: so that check runs here, after this handler is first.
+        request.upload_handlers.insert(0, uploads.SizeLimitHandler(request))
+        return csrf_protect(super().dispatch)(request, *args, **kwargs)
+
+    def act(self, request):
+        form = UploadFileForm(request.POST, request.FILES, max_bytes=uploads.max_upload_bytes())
+        valid = form.is_valid()
+        key = form.cleaned_data.get("key", "") if valid else (request.POST.get(form.add_prefix("key")) or "")
+        too_large = getattr(request, "uploads_too_large", {}).get(form.add_prefix("file"))
+        upload = request.FILES.get(form.add_prefix("file"))
+        if too_large:
+            file_name, content_type, received = too_large
+            message = f"The file is larger than {uploads.max_upload_bytes():,} bytes (the per-value quota); nothing was stored."
+            uploads.reject(self.object, file_name=file_name, size_bytes=None, declared_type=content_type, sha256="",
+                           key=key or uploads.key_from_file_name(file_name), reason="too_large", message=message,
+                           received_bytes=received)
+            form.errors.pop("file", None)  # "no file submitted": it was, and was dropped for its size
+            form.add_error("file", message)
+        elif upload is not None and not valid:
+            message = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+            uploads.reject(self.object, file_name=upload.name, size_bytes=upload.size, declared_type=upload.content_type or "",
+                           sha256=_sha256(upload), key=key, reason="invalid_form", message=message)
+        elif valid:
+            data = form.cleaned_data
+            try:
+                uploads.receive(
+                    self.object, file_name=upload.name, data=upload.read(), declared_type=upload.content_type or "",
+                    key=data["key"], ttl_seconds=data["ttl_hours"] * 3600 if data["ttl_hours"] else None,
+                    sensitive=data["sensitive"],
+                )
+            except uploads.UploadRejected as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                return self.done(f"Uploaded “{upload.name}” as “{data['key']}”.")
+        return self.again(upload_form=form)
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 class RunDescribe(AnalysisSessionAction):
