@@ -1,6 +1,7 @@
 """Analysis sessions in Chromium: create a session, store a JSON value and a sensitive text from its
 page, view them (the sensitive one only after revealing it), and see a stored DataFrame as a table
-and a Vega-Lite figure drawn by the vendored vega-embed."""
+and a Vega-Lite figure drawn by the vendored vega-embed; upload a CSV file and see its table, and a
+file of another type refused."""
 
 import re
 
@@ -8,6 +9,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
+from audit.models import FileUpload
 from sessions_app.models import AnalysisSession
 from sessions_app.storage import Figure, SessionStorage
 from tests.browser.test_flows import UUID, expect_message, log_in
@@ -78,3 +80,25 @@ def test_create_a_session_store_and_view_values(page, live_server, make_user):
     page.get_by_role("button", name="Run describe").click()
     expect_message(page, "Described “baskets” into “baskets summary”.")
     assert SessionStorage(session).get("baskets summary").loc["mean", "items"] == 4.0
+
+    # Upload a CSV file from the page: stored as a DataFrame, drawn as a table, audited.
+    form = page.locator("form", has=page.get_by_role("button", name="Upload"))
+    form.get_by_label("File").set_input_files({"name": "visits.csv", "mimeType": "text/csv",
+                                                "buffer": b"day,visits\nmonday,120\ntuesday,95\n"})
+    form.get_by_role("button", name="Upload").click()
+    expect_message(page, "Uploaded “visits.csv” as “visits”.")
+    expect(page.get_by_role("row", name=re.compile("visits"))).to_contain_text("dataframe")
+    page.get_by_role("link", name="visits").click()
+    table = page.locator("table.frame")
+    expect(table.get_by_role("row", name=re.compile("tuesday"))).to_contain_text("95")
+    assert SessionStorage(session).get("visits")["visits"].tolist() == [120, 95]
+    assert FileUpload.objects.get(file_name="visits.csv").status == "stored"
+
+    # A file of a type that cannot be stored: the form says so, nothing is stored, the refusal is audited.
+    page.goto(session_url)
+    form = page.locator("form", has=page.get_by_role("button", name="Upload"))
+    form.get_by_label("File").set_input_files({"name": "report.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7"})
+    form.get_by_role("button", name="Upload").click()
+    expect(page.locator("form", has=page.get_by_role("button", name="Upload")).locator(".errorlist")).to_contain_text("Files .pdf cannot be stored.")
+    assert "report" not in SessionStorage(session).keys()
+    assert FileUpload.objects.get(file_name="report.pdf").status == "rejected"
