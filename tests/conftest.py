@@ -35,6 +35,19 @@ def make_user(db):
 
 
 @pytest.fixture
+def committed_db(transactional_db):
+    """A transactional database, for tests whose rows other connections must see (threads, a live
+    server, code committing on a connection of its own). auth.users is unmanaged, so the flush after
+    the test leaves its rows: the end users this test made are deleted afterwards, and what they own
+    goes with them (ON DELETE CASCADE)."""
+    from accounts.models import AuthUser
+
+    before = set(AuthUser.objects.values_list("pk", flat=True))
+    yield
+    AuthUser.objects.exclude(pk__in=before).delete()
+
+
+@pytest.fixture
 def user_a(make_user):
     return make_user("alice@example.com")
 

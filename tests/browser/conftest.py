@@ -66,7 +66,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, _remove_new_end_users):
+def page(browser, live_server, committed_db):
     """A fresh browser context (no cookies) whose relative URLs go to the live server."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(TIMEOUT_MS)
@@ -75,15 +75,6 @@ def page(browser, live_server, _remove_new_end_users):
     context.close()
 
 
-@pytest.fixture
-def _remove_new_end_users(transactional_db):
-    """auth.users is unmanaged, so the transactional flush after a live-server test leaves its rows
-    behind; remove the ones this test made (their sessions and files go with them: ON DELETE CASCADE)."""
-    from accounts.models import AuthUser
-
-    before = set(AuthUser.objects.values_list("pk", flat=True))
-    yield
-    AuthUser.objects.exclude(pk__in=before).delete()
 
 
 # --- What the audit trail recorded during the browser suite ----------------------------------------

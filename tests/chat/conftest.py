@@ -41,13 +41,3 @@ def make_credential(google):
     return make
 
 
-@pytest.fixture
-def committed(transactional_db):
-    """For tests whose code commits on a connection of its own (the token refresh): a transactional
-    database. auth.users is unmanaged, so the flush leaves its rows: the ones this test made are
-    removed afterwards (their credentials go with them, ON DELETE CASCADE)."""
-    from accounts.models import AuthUser
-
-    before = set(AuthUser.objects.values_list("pk", flat=True))
-    yield
-    AuthUser.objects.exclude(pk__in=before).delete()

@@ -68,7 +68,7 @@ def _data_directory() -> Path | None:
     return path if path is not None and os.access(path, os.R_OK) else None
 
 
-@pytest.mark.usefixtures("committed")
+@pytest.mark.usefixtures("committed_db")
 def test_table_files_wal_and_dump_hold_no_token(credential):
     data_directory = _data_directory()
     if data_directory is None:
@@ -97,7 +97,7 @@ def test_table_files_wal_and_dump_hold_no_token(credential):
     assert MARKER.encode() in dump and secrets_in(dump) == []
 
 
-@pytest.mark.usefixtures("committed")
+@pytest.mark.usefixtures("committed_db")
 def test_a_refresh_logs_no_token(google, user_a, make_credential, caplog):
     caplog.set_level(logging.DEBUG)
     credential = make_credential(user_a, expires_in=0)

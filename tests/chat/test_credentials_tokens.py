@@ -18,7 +18,7 @@ from chat.ga4.tokens import NeedsReauth, TokenRefreshFailed, get_access_token
 from chat.models import GA4Credential
 from tests.chat.loopback import Reply
 
-pytestmark = pytest.mark.usefixtures("committed")  # the refresh commits on a connection of its own
+pytestmark = pytest.mark.usefixtures("committed_db")  # the refresh commits on a connection of its own
 
 
 def stored(credential) -> GA4Credential:

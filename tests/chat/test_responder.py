@@ -250,7 +250,7 @@ def test_a_slow_google_is_a_timeout_error(api, user_a, chat, google, settings):
 # The token refresh commits on a connection of its own: these tests need committed rows.
 
 
-def test_a_refused_token_is_refreshed_once(committed, api, user_a, chat, google, reports):
+def test_a_refused_token_is_refreshed_once(committed_db, api, user_a, chat, google, reports):
     session = chat()
     GA4Credential.objects.filter(pk=session.credential_id).update(access_token="ya29.revoked-by-google")
     content = final(ask_and_stream(api(user_a), session, "sessions by device category last 7 days")[1])
@@ -260,7 +260,7 @@ def test_a_refused_token_is_refreshed_once(committed, api, user_a, chat, google,
     assert credential.access_token != "ya29.revoked-by-google" and google.is_valid_access_token(credential.access_token)
 
 
-def test_a_revoked_grant_says_to_reconnect(committed, api, user_a, chat, google):
+def test_a_revoked_grant_says_to_reconnect(committed_db, api, user_a, chat, google):
     session = chat()
     credential = GA4Credential.objects.get(pk=session.credential_id)
     assert httpx.post(google.revoke_url, data={"token": credential.refresh_token}).status_code == 200

@@ -13,7 +13,7 @@ from django_cryptography.utils.crypto import FernetBytes
 from chat.models import GA4Credential
 from core import encryption
 from core.encryption import KEYRING, Undecryptable, derive_key
-from sessions_app.models import AnalysisSession, StoredValue
+from sessions_app.models import AnalysisSession
 from sessions_app.storage import SessionStorage
 
 pytestmark = pytest.mark.django_db

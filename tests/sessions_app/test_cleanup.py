@@ -6,7 +6,6 @@ import datetime
 import io
 import random
 
-import pytest
 from django.core.management import call_command
 from django.utils import timezone
 

@@ -325,22 +325,12 @@ def test_expired_values_do_not_count_against_quota(storage, session, settings):
     storage.set("b", "x" * 98)
 
 
-@pytest.fixture
-def committed_users(transactional_db):
-    """A transactional database whose test-made end users are removed afterwards: auth.users is
-    unmanaged, so the flush after the test leaves its rows (and a later `user_a` would clash with
-    alice@example.com). Their sessions and values go with them (ON DELETE CASCADE)."""
-    from accounts.models import AuthUser
-
-    before = set(AuthUser.objects.values_list("pk", flat=True))
-    yield
-    AuthUser.objects.exclude(pk__in=before).delete()
 
 
-def test_concurrent_writes_cannot_both_pass_the_quota(committed_users, user_a, settings):
+def test_concurrent_writes_cannot_both_pass_the_quota(committed_db, user_a, settings):
     """Two connections write 100 bytes each under a 150-byte user quota at the same moment: the
     owner's lock serializes the checks, so exactly one write lands. The rows must be committed for
-    the other connections to see them (`committed_users`: a transactional database)."""
+    the other connections to see them (`committed_db`: a transactional database)."""
     sizes(MAX_USER_BYTES=150)(settings)
     sessions = [AnalysisSession.objects.create(user=user_a, name=f"s{i}") for i in range(2)]
     barrier, results = threading.Barrier(2), []
