@@ -5,7 +5,7 @@ the claims on to the next request.
 """
 
 import json
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import logging
 
@@ -26,6 +26,27 @@ def act_as(claims: dict) -> None:
         )
 
 
+def acting_as(request, claims: dict) -> None:
+    """Note that the statement that authenticated `request` has already switched the current
+    transaction to `claims`, as act_as() would (partners.keys.LOOKUP_AND_ACT does it in the key's
+    lookup, saving a round trip): `act_as_for` then skips it. Outside a transaction the switch has
+    lapsed with its statement, and nothing is noted."""
+    if connection.in_atomic_block:
+        http_request = getattr(request, "_request", request)
+        http_request._rls_acting = (claims, connection.atomic_blocks[-1])
+
+
+def act_as_for(request, claims: dict) -> None:
+    """act_as(claims) for `request`, unless its authentication switched to these very claims in this
+    same transaction block (`acting_as`)."""
+    http_request = getattr(request, "_request", request)
+    noted = http_request.__dict__.pop("_rls_acting", None)
+    if (noted is not None and noted[0] is claims and connection.in_atomic_block
+            and connection.atomic_blocks[-1] is noted[1] and not connection.needs_rollback):
+        return
+    act_as(claims)
+
+
 def _reset() -> None:
     with connection.cursor() as cursor:
         cursor.execute("RESET ROLE; SELECT set_config('request.jwt.claims', '', true)")
@@ -40,6 +61,18 @@ def _drop_if_lost() -> None:
         connection.close()  # inside the block: atomic() skips the rollback and the reconnection
 
 
+_within: list = []  # see within_request_transactions()
+
+
+def within_request_transactions(factory) -> None:
+    """Run every request transaction's block inside `factory(commit=...)`, a context manager (the
+    audit capture's `audit.services.deferred`). On a clean exit it may do the transaction's last
+    work; with `commit=True` (the outermost transaction) it may send the COMMIT with that work in
+    one round trip, and `atomic()` then finds the transaction committed."""
+    if factory not in _within:
+        _within.append(factory)
+
+
 @contextmanager
 def request_transaction():
     """One transaction for a request. Nested inside an outer transaction (a test case, a management
@@ -48,7 +81,10 @@ def request_transaction():
     try:
         with transaction.atomic():
             try:
-                yield
+                with ExitStack() as within:
+                    for factory in _within:
+                        within.enter_context(factory(commit=not nested))
+                    yield
             except DatabaseError:
                 _drop_if_lost()
                 raise

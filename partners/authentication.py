@@ -18,8 +18,9 @@ def presented_key(request) -> str | None:
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Api-Key <key>` or `X-API-Key: <key>`: a partner's program, acting for the end
-    user who owns the partner (RLS sees that user). A refused key answers 401 and leaves a
-    `security_events` row (address, user agent, reason; never the key)."""
+    user who owns the partner (RLS sees that user). The key's lookup switches the request's
+    transaction to that user itself (partners.keys.authenticate). A refused key answers 401 and
+    leaves a `security_events` row (address, user agent, reason; never the key)."""
 
     def authenticate(self, request):
         key = presented_key(request)
@@ -30,10 +31,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if throttle.blocked():
             raise exceptions.Throttled(detail="Too many refused API keys from this address. Try again later.", code="too_many_attempts")
         try:
-            api_key = keys.verify(key)
-            refusal = api_key.partner.user.refusal()
-            if refusal:
-                raise keys.KeyRefused(f"user_{refusal}", f"The owner of this API key is {refusal}.", api_key)
+            api_key = keys.authenticate(key)  # and, in the same statement, the switch to the owner
         except keys.KeyRefused as exc:
             throttle.fail()
             details = {"reason": exc.reason, "path": request.path}
@@ -43,7 +41,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(exc.message, code=f"api_key_{exc.reason}") from exc
         partner = api_key.partner
         request._request.partner = partner
-        return partner.user, {**rls.claims_for(partner.user), "partner_id": str(partner.pk), "amr": [{"method": "api_key"}]}
+        claims = keys.claims(api_key)
+        if api_key.acting:
+            rls.acting_as(request, claims)  # RLSMixin need not switch again
+        return partner.user, claims
 
     def authenticate_header(self, request):
         return 'Api-Key realm="api"'

@@ -8,6 +8,13 @@ Every API request pays for `verify()`, so the lookup is one fixed SQL statement 
 authentication needs, sent on psycopg's connection with server-side binding and prepared once per
 connection where the database allows it (`DATABASE_PREPARED_STATEMENTS`): no ORM query to compile,
 no plan to make per request (bench/apikey).
+
+Authenticating a request (`authenticate()`) also switches the request's transaction to the owner's
+identity in that same statement (`LOOKUP_AND_ACT`): when the key is live and its owner may call the
+API — decided in SQL, by the same checks `verify()` then makes in Python — it runs the
+`set_config(...)` of `core.rls.act_as` with the claims `claims()` gives, so the request needs no
+round trip of its own to act as the owner (`core.rls.acting_as`). Should Python still refuse the
+key, the switch is undone before anything else runs (`STOP_ACTING`).
 """
 
 import hashlib
@@ -16,11 +23,12 @@ import secrets
 from datetime import timedelta
 
 import bcrypt
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.db.models.base import ModelState
 from django.utils import timezone
 
 from accounts.models import AuthUser
+from core import rls
 from partners import db
 from partners.models import LEGACY_ROWS, ApiKey, Partner
 
@@ -64,19 +72,68 @@ LOOKUP = f"""
     WHERE k.key_hash = %s"""
 TOUCH = "UPDATE api_keys SET last_used_at = %s WHERE id = %s"
 
+# LOOKUP, and in the same statement, when the key is live and its owner may call the API (the checks of
+# verify() and AuthUser.refusal(), against the `now` Python checks with), the identity switch of
+# core.rls.act_as with the claims claims() makes (the same keys, values and order). The last column
+# says whether it switched. set_config(..., true) is local to the transaction: in autocommit it lapses
+# with the statement.
+LIVE = ("k.revoked_at IS NULL AND k.expires_at > %(now)s AND u.deleted_at IS NULL"
+        " AND (u.banned_until IS NULL OR u.banned_until <= %(now)s)")
+CLAIMS = ("json_build_object('sub', u.id::text, 'role', 'authenticated', 'aud', 'authenticated',"
+          " 'email', coalesce(u.email, ''), 'is_anonymous', coalesce(u.is_anonymous, false),"
+          " 'partner_id', p.id::text, 'amr', json_build_array(json_build_object('method', 'api_key')))::text")
+LOOKUP_AND_ACT = f"""
+    SELECT {", ".join(f"k.{name}" for name in KEY_FIELDS)}, {", ".join(f"u.{name}" for name in USER_FIELDS)},
+           CASE WHEN {LIVE} THEN set_config('request.jwt.claims', {CLAIMS}, true) IS NOT NULL
+                                 AND set_config('role', 'authenticated', true) IS NOT NULL
+                ELSE false END
+    FROM api_keys k JOIN partners p ON p.id = k.partner_id JOIN auth.users u ON u.id = p.user_id
+    WHERE k.key_hash = %(key_hash)s"""
+STOP_ACTING = "SELECT set_config('role', 'none', true), set_config('request.jwt.claims', '', true)"
 
-def verify(key: str) -> ApiKey:
+
+def claims(api_key: ApiKey) -> dict:
+    """The claims a request authenticated by `api_key` acts with: the owner's (core.rls.claims_for),
+    the partner, and the method. LOOKUP_AND_ACT builds the same in SQL."""
+    return {**rls.claims_for(api_key.partner.user), "partner_id": str(api_key.partner_id), "amr": [{"method": "api_key"}]}
+
+
+def authenticate(key: str) -> ApiKey:
+    """verify(), the owner's refusal (banned, deleted), and the switch of the current transaction to
+    the owner's identity done by the lookup itself: `api_key.acting` says whether it happened (a
+    key found by its legacy bcrypt hash, or a lookup outside a transaction, leaves the switch to
+    `core.rls.act_as`). Raises KeyRefused, with the transaction's identity left as it was."""
+    try:
+        api_key = verify(key, act=True)
+        refusal = api_key.partner.user.refusal()
+        if refusal:
+            raise KeyRefused(f"user_{refusal}", f"The owner of this API key is {refusal}.", api_key)
+    except KeyRefused as exc:
+        if exc.api_key is not None and getattr(exc.api_key, "acting", False):
+            # Python refused what SQL let in (a clock tick between the two checks): undone, so that
+            # nothing after this runs as the owner (the refusal's throttle and records included).
+            db.execute(STOP_ACTING, (), prepare=True)
+            exc.api_key.acting = False
+        raise
+    api_key.acting = api_key.acting and connection.in_atomic_block
+    return api_key
+
+
+def verify(key: str, *, act: bool = False) -> ApiKey:
     """The live key row for `key`, with its partner and the partner's user (only the columns
     authentication reads are loaded; any other is read on first access, as with `.only()`); raises
-    KeyRefused with the reason otherwise."""
+    KeyRefused with the reason otherwise. `act=True` sends LOOKUP_AND_ACT instead of LOOKUP (see
+    authenticate(), which undoes its switch on a refusal) and sets `api_key.acting`."""
     if not key.startswith(PREFIX):
         raise KeyRefused("malformed", "This is not an API key of this service.")
-    api_key = _lookup(hash_key(key))
+    now = timezone.now()
+    api_key = _lookup(hash_key(key), now if act else None)
     if api_key is None and LEGACY_KEY.match(key):
         api_key = _upgrade_legacy(key)
+        if api_key is not None:
+            api_key.acting = False
     if api_key is None:
         raise KeyRefused("unknown", "Unknown API key.")
-    now = timezone.now()
     if api_key.revoked_at is not None:
         raise KeyRefused("revoked", "This API key has been revoked.", api_key)
     if api_key.expires_at <= now:
@@ -87,13 +144,19 @@ def verify(key: str) -> ApiKey:
     return api_key
 
 
-def _lookup(key_hash: str) -> ApiKey | None:
-    row = db.execute(LOOKUP, (key_hash,), prepare=True, fetch=True)
+def _lookup(key_hash: str, act_at=None) -> ApiKey | None:
+    """The key row by LOOKUP, or by LOOKUP_AND_ACT with `act_at` as its `now`."""
+    if act_at is None:
+        row = db.execute(LOOKUP, (key_hash,), prepare=True, fetch=True)
+    else:
+        row = db.execute(LOOKUP_AND_ACT, {"key_hash": key_hash, "now": act_at}, prepare=True, fetch=True)
     if row is None:
         return None
-    split = len(KEY_FIELDS)
+    split, end = len(KEY_FIELDS), len(KEY_FIELDS) + len(USER_FIELDS)
     api_key = _loaded(ApiKey, KEY_FIELDS, row[:split])
-    user = _loaded(AuthUser, USER_FIELDS, row[split:])
+    user = _loaded(AuthUser, USER_FIELDS, row[split:end])
+    if act_at is not None:
+        api_key.acting = row[end]
     partner = _loaded(Partner, ["id", "user_id"], (api_key.partner_id, user.id))
     partner._state.fields_cache["user"] = user
     api_key._state.fields_cache["partner"] = partner

@@ -45,7 +45,7 @@ class RLSMixin:
             raise ValidationError({"query": ["Query parameters may not contain NUL characters."]})
         super().initial(request, *args, **kwargs)
         if isinstance(request.auth, dict) and request.auth.get("sub"):
-            rls.act_as(request.auth)
+            rls.act_as_for(request, request.auth)  # unless authentication switched already
 
 
 class OwnedModelViewSet(RLSMixin, viewsets.ModelViewSet):

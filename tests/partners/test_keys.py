@@ -1,6 +1,7 @@
 """The API key lifecycle: create, show once, authenticate, expire, revoke, regenerate, legacy bcrypt."""
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -9,12 +10,15 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from partners import keys
-from partners.models import ApiKey, SecurityEvent
+from accounts.models import AuthUser
+from core import rls
+from partners import keys, services
+from partners.models import ApiKey, Partner, SecurityEvent
 from tests.partners.conftest import event, key_client
 
 INGEST = "/api/v1/ingest/events"
@@ -223,3 +227,132 @@ def test_prepared_statements_setting(url, flag, expected):
     code = "from config import settings; print(settings.DATABASE_PREPARED_STATEMENTS)"
     output = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, check=True)
     assert output.stdout.split() == [str(expected)]
+
+
+# --- The lookup switches the request's identity itself (keys.LOOKUP_AND_ACT) --------------------------
+
+
+def acting() -> tuple[str, dict | None]:
+    """The current role and the claims RLS reads now."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, nullif(current_setting('request.jwt.claims', true), '')")
+        role, claims = cursor.fetchone()
+    return role, json.loads(claims) if claims else None
+
+
+def test_the_lookup_switches_to_exactly_the_claims_act_as_would_use(partner_a, key_a, user_a):
+    connection_role, _ = acting()
+    with transaction.atomic():
+        api_key = keys.authenticate(key_a)
+        assert api_key.acting
+        role, claims = acting()
+        assert role == "authenticated" and claims == keys.claims(api_key)
+        assert claims == {**rls.claims_for(user_a), "partner_id": str(partner_a.pk), "amr": [{"method": "api_key"}]}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT auth.uid(), (SELECT count(*) FROM api_keys)")
+            assert cursor.fetchone() == (user_a.pk, 1)  # RLS as the owner
+        rls._reset()
+    assert acting()[0] == connection_role
+
+
+@pytest.mark.parametrize("fields", [{"email": None}, {"email": "", "is_anonymous": True}])
+def test_claims_built_in_sql_match_for_anonymous_and_emailless_owners(make_user, fields):
+    owner = make_user(**fields)
+    partner = Partner.objects.create(user=owner, name="Anon", email="anon@example.com")
+    key = services.regenerate_key(partner)[1]
+    with transaction.atomic():
+        api_key = keys.authenticate(key)
+        assert api_key.acting and acting()[1] == keys.claims(api_key) == {**rls.claims_for(owner), "partner_id": str(partner.pk),
+                                                                          "amr": [{"method": "api_key"}]}
+        rls._reset()
+
+
+@pytest.mark.parametrize("state", ["revoked", "expired", "banned", "deleted", "banned_until_past"])
+def test_a_refused_key_never_switches_and_a_live_one_does(partner_a, key_a, user_a, state):
+    if state == "revoked":
+        ApiKey.objects.update(revoked_at=timezone.now())
+    elif state == "expired":
+        ApiKey.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    elif state == "banned":
+        AuthUser.objects.filter(pk=user_a.pk).update(banned_until=timezone.now() + timedelta(hours=1))
+    elif state == "deleted":
+        AuthUser.objects.filter(pk=user_a.pk).update(deleted_at=timezone.now())
+    else:  # a ban that is over: the key is live again
+        AuthUser.objects.filter(pk=user_a.pk).update(banned_until=timezone.now() - timedelta(seconds=1))
+    connection_role, _ = acting()
+    with transaction.atomic():
+        if state == "banned_until_past":
+            assert keys.authenticate(key_a).acting and acting()[0] == "authenticated"
+            rls._reset()
+        else:
+            with pytest.raises(keys.KeyRefused) as refused:
+                keys.authenticate(key_a)
+            expected = {"revoked": "revoked", "expired": "expired", "banned": "user_banned", "deleted": "user_deleted"}[state]
+            assert refused.value.reason == expected and not refused.value.api_key.acting
+            assert acting() == (connection_role, None)
+
+
+def test_a_key_python_refuses_after_sql_switched_is_switched_back(partner_a, key_a, monkeypatch):
+    """Should the two checks ever disagree (a ban that starts between them), Python's refusal wins and
+    the switch is undone before anything else runs."""
+    monkeypatch.setattr(AuthUser, "refusal", lambda self: "banned")
+    connection_role, _ = acting()
+    with transaction.atomic():
+        with pytest.raises(keys.KeyRefused) as refused:
+            keys.authenticate(key_a)
+        assert refused.value.reason == "user_banned" and not refused.value.api_key.acting
+        assert acting() == (connection_role, None)
+    response = key_client(key_a).get("/api/v1/partner/usage")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "api_key_user_banned"
+    assert SecurityEvent.objects.filter(details__reason="user_banned").count() == 1
+
+
+def test_a_request_by_key_switches_identity_in_the_lookup_alone(partner_a, key_a, user_a):
+    """No act_as statement of its own: the lookup is the only statement before the view's, and RLS
+    applies as the owner for the rest of the request (its logs are the owner's), then is reset."""
+    connection_role, _ = acting()
+    client = key_client(key_a)
+    assert client.get("/api/v1/partner/usage").status_code == 200  # first use: writes last_used_at
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/partner/logs")
+    assert response.status_code == 200 and response.json()["count"] >= 1
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert sum("set_config('role'" in sql for sql in statements) == 1
+    assert any(sql == keys.LOOKUP_AND_ACT for sql in statements)
+    assert acting() == (connection_role, None)
+
+
+def test_first_use_writes_last_used_at_as_the_owner(partner_a, key_a):
+    """verify()'s UPDATE of last_used_at runs after the switch, as `authenticated`: the owner's
+    UPDATE policy on api_keys lets it through."""
+    ApiKey.objects.update(last_used_at=timezone.now() - timedelta(minutes=2))
+    before = ApiKey.objects.get().last_used_at
+    with transaction.atomic():
+        api_key = keys.authenticate(key_a)
+        assert api_key.acting and acting()[0] == "authenticated"
+        rls._reset()
+    assert ApiKey.objects.get().last_used_at > before
+
+
+def test_a_legacy_key_is_switched_by_act_as(partner_a):
+    """A key found by its bcrypt hash is not looked up by LOOKUP_AND_ACT: the request switches by
+    act_as, as before, and RLS still applies as the owner."""
+    legacy_key = "epai_" + "ZyXwVuTsRqPoNmLkJiHgFeDcBa987654"
+    legacy_hash = bcrypt.hashpw(legacy_key.encode(), bcrypt.gensalt(4)).decode().replace("$2b$", "$2a$", 1)
+    ApiKey.objects.create(partner=partner_a, key_hash=legacy_hash, expires_at=timezone.now() + keys.LIFETIME)
+    with CaptureQueriesContext(connection) as ctx:
+        response = key_client(legacy_key).get("/api/v1/partner/logs")
+    assert response.status_code == 200
+    assert sum(q["sql"].startswith("SELECT set_config('request.jwt.claims'") for q in ctx.captured_queries) == 1
+
+
+def test_a_lookup_in_autocommit_leaves_no_identity_behind(committed_db, make_user):
+    """Outside a transaction set_config(..., true) lapses with its statement: nothing noted, nothing
+    carried to the connection's next statement."""
+    owner = make_user()
+    partner = Partner.objects.create(user=owner, name="Auto", email="auto@example.com")
+    key = services.regenerate_key(partner)[1]
+    connection_role, _ = acting()
+    assert not connection.in_atomic_block
+    api_key = keys.authenticate(key)
+    assert not api_key.acting and acting() == (connection_role, None)
