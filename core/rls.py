@@ -5,7 +5,7 @@ the claims on to the next request.
 """
 
 import json
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import logging
 
@@ -61,6 +61,18 @@ def _drop_if_lost() -> None:
         connection.close()  # inside the block: atomic() skips the rollback and the reconnection
 
 
+_within: list = []  # see within_request_transactions()
+
+
+def within_request_transactions(factory) -> None:
+    """Run every request transaction's block inside `factory(commit=...)`, a context manager (the
+    audit capture's `audit.services.deferred`). On a clean exit it may do the transaction's last
+    work; with `commit=True` (the outermost transaction) it may send the COMMIT with that work in
+    one round trip, and `atomic()` then finds the transaction committed."""
+    if factory not in _within:
+        _within.append(factory)
+
+
 @contextmanager
 def request_transaction():
     """One transaction for a request. Nested inside an outer transaction (a test case, a management
@@ -69,7 +81,10 @@ def request_transaction():
     try:
         with transaction.atomic():
             try:
-                yield
+                with ExitStack() as within:
+                    for factory in _within:
+                        within.enter_context(factory(commit=not nested))
+                    yield
             except DatabaseError:
                 _drop_if_lost()
                 raise
