@@ -6,7 +6,9 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self):
-        from audit import capture, signals
+        from audit import capture, services, signals
+        from core import rls
 
         capture.connect()
         signals.connect()
+        rls.within_request_transactions(services.deferred)

@@ -155,8 +155,8 @@ def on_save(sender, instance, created, raw=False, update_fields=None, **kwargs):
     details = {"model": _label(sender), "via": current.via, "changes": changes}
     if update_fields:
         details["update_fields"] = sorted(update_fields)
-    services.record("create" if created else "update", resource_type=sender._meta.db_table,
-                    resource_id=str(instance.pk), details=details, durable=True)
+    services.captured("create" if created else "update", resource_type=sender._meta.db_table,
+                      resource_id=str(instance.pk), details=details)
     if changed_password:
         _password_changed(sender, instance, current)
     if current.snapshots:
@@ -184,8 +184,8 @@ def on_delete(sender, instance, **kwargs):
         return
     fields = {attname: _value(instance.__dict__[attname]) for attname, how in _captured[sender]
               if how == "value" and attname in instance.__dict__ and instance.__dict__[attname] not in (None, "")}
-    services.record("delete", resource_type=sender._meta.db_table, resource_id=str(instance.pk),
-                    details={"model": _label(sender), "via": current.via, "fields": fields}, durable=True)
+    services.captured("delete", resource_type=sender._meta.db_table, resource_id=str(instance.pk),
+                      details={"model": _label(sender), "via": current.via, "fields": fields})
 
 
 def connect() -> None:

@@ -40,6 +40,7 @@ class Scope:
     capture: bool = False  # the generic model-change capture is on
     snapshots: bool = False  # keep loaded values for the capture's old/new (writes only)
     pending: list = field(default_factory=list)
+    deferred: list | None = None  # inside a request transaction: the capture's rows to write at its end
     _ip: str | None = None
 
     @property

@@ -27,6 +27,7 @@ from datetime import date, datetime, time as dtime, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -135,7 +136,7 @@ class _Written:
     upsert: tuple = ()
     committed: bool = False
     marker: object = None
-    failed: bool = False
+    failed: bool = False  # not in the database: written again (marked rolled back) when the scope closes
 
     def __post_init__(self):
         self.marker = self._mark
@@ -197,12 +198,19 @@ def execute_as_owner(sql: str, params) -> None:
             raise
 
 
-def _write(model, values: dict, *, keep=False, upsert=()) -> uuid.UUID | None:
+def _write(model, values: dict, *, keep=False, upsert=(), defer=False) -> uuid.UUID | None:
     """Insert one row of `model` (values by attname). `keep`: write it again after the request if
-    its transaction rolls back."""
+    its transaction rolls back. `defer`: inside a request transaction, leave the insert to the end
+    of the transaction (`deferred`), batched with the others and sent with its COMMIT."""
     values.setdefault("id", time_ordered_uuid())
     scope = context.current()
     in_transaction = connection.in_atomic_block
+    if defer and scope is not None and scope.deferred is not None and in_transaction and not connection.needs_rollback:
+        written = _Written(model, values, upsert, failed=True)  # not written yet
+        scope.pending.append(written)
+        scope.deferred.append(written)
+        transaction.on_commit(written.marker)  # dropped by Django if an inner savepoint rolls back
+        return values["id"]
     written = _Written(model, values, upsert) if keep and scope is not None and in_transaction else None
     if written is not None:
         scope.pending.append(written)
@@ -224,6 +232,78 @@ def _write(model, values: dict, *, keep=False, upsert=()) -> uuid.UUID | None:
     if written is not None:
         transaction.on_commit(written.marker)
     return values["id"]
+
+
+def _rows_sql(model, rows: list):
+    """One INSERT of several rows with the same columns."""
+    sql, fields = _statement(model, tuple(rows[0].values), tuple(rows[0].upsert))
+    if len(rows) > 1:
+        head, values_clause, tail = _split_values(sql)
+        sql = head + ", ".join([values_clause] * len(rows)) + tail
+    params = [model_field.get_db_prep_save(value, connection) for row in rows for model_field, value in zip(fields, row.values.values())]
+    return sql, params
+
+
+@functools.lru_cache(maxsize=64)
+def _split_values(sql: str):
+    head, rest = sql.split(" VALUES ", 1)
+    end = rest.index(")") + 1
+    return head + " VALUES ", rest[:end], rest[end:]
+
+
+@contextmanager
+def deferred(*, commit: bool):
+    """Entered by `core.rls.request_transaction` around a request's block: the capture's rows
+    (`_write(..., defer=True)`) are collected instead of inserted one by one, then written in one
+    statement when the block ends cleanly — with the transaction's COMMIT in the same round trip
+    when `commit` (the outermost transaction; `atomic()` then finds it committed). A block that
+    raises or is marked for rollback writes nothing here: its rows are written when the scope
+    closes, marked `"rolled_back": true`, like any rolled-back durable row."""
+    scope = context.current()
+    if scope is None or not scope.capture:
+        yield
+        return
+    outer, rows = scope.deferred, []
+    scope.deferred = rows
+    try:
+        yield
+    finally:
+        scope.deferred = outer
+    if rows and connection.in_atomic_block and not connection.needs_rollback:
+        _write_deferred(rows, commit=commit)
+
+
+def _write_deferred(rows: list, *, commit: bool) -> None:
+    # A row whose marker Django dropped was written inside a savepoint that rolled back.
+    registered = {id(entry[1]) for entry in connection.run_on_commit}
+    live = [row for row in rows if id(row.marker) in registered]
+    if not live:
+        return
+    groups: dict = {}
+    for row in live:
+        groups.setdefault((row.model, tuple(row.values), row.upsert), []).append(row)
+    statements, params = [], []
+    for (model, _, _), group in groups.items():
+        sql, values = _rows_sql(model, group)
+        statements.append(sql)
+        params.extend(values)
+    text = _AS_OWNER.format(statement="; ".join(statements)) + ("; COMMIT" if commit else "")
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(text, params)
+        except DatabaseError as exc:
+            if connection.connection.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+                raise  # the COMMIT failed, or the connection: the request's work is gone with its rows
+            # The audit insert failed: undo it alone; the request's own work goes on (and commits).
+            try:
+                cursor.execute("ROLLBACK TO SAVEPOINT audit_write; RELEASE SAVEPOINT audit_write")
+            except DatabaseError:
+                raise exc from None
+            _fail(f"{len(live)} captured row(s) not written: {exc}", exc)  # rewritten when the scope closes
+            return
+    for row in live:
+        row.failed = False
+        row.committed = commit
 
 
 def _rolled_back(written: _Written) -> bool:
@@ -266,6 +346,22 @@ def record(action, *, resource_type="", resource_id="", details=None, user=_DEFA
         "user_agent": scope.user_agent if scope else "",
     }
     return _write(AuditLog, _defaults(values, user), keep=durable)
+
+
+def captured(action, *, resource_type, resource_id, details):
+    """A row of `audit_logs` from the generic capture (`audit.capture`): `details` is JSON-safe
+    already. Kept through a rollback, and deferred to the end of a request transaction."""
+    scope = context.current()
+    values = {
+        "action": action,
+        "resource_type": resource_type,
+        "resource_id": resource_id[:255],
+        "details": details,
+        "session_id": None,
+        "ip_address": scope.ip[:64] if scope else "",
+        "user_agent": scope.user_agent if scope else "",
+    }
+    return _write(AuditLog, _defaults(values, _DEFAULT), keep=True, defer=True)
 
 
 def activity(kind, *, user=_DEFAULT, details=None, durable=False):

@@ -25,6 +25,17 @@ class WriteThenFail(RLSMixin, APIView):
         return Response({"ok": True})
 
 
+class WriteTwo(RLSMixin, APIView):
+    """Two captured writes in one request: their rows go to the database in one statement."""
+
+    def post(self, request):
+        first = ResearchSession.objects.create(user=request.user, title="First")
+        first.title = "First, renamed"
+        first.save()
+        ResearchSession.objects.create(user=request.user, title="Second")
+        return Response({"ok": True}, status=201)
+
+
 def streamed(request):
     """A streamed body whose chunks write audit rows after the view (and the middleware) returned."""
     import audit
@@ -49,6 +60,7 @@ def page_write_then_fail(request):
 
 urlpatterns = [
     path("test-audit/write-then-fail", WriteThenFail.as_view()),
+    path("test-audit/write-two", WriteTwo.as_view()),
     path("test-audit/page-write-then-fail", page_write_then_fail),
     path("test-audit/streamed", streamed),
     path("", include("config.urls")),
