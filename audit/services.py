@@ -292,7 +292,8 @@ def _write_deferred(rows: list, *, commit: bool) -> None:
         try:
             cursor.execute(text, params)
         except DatabaseError as exc:
-            if connection.connection.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            raw = connection.connection
+            if raw is None or raw.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
                 raise  # the COMMIT failed, or the connection: the request's work is gone with its rows
             # The audit insert failed: undo it alone; the request's own work goes on (and commits).
             try:

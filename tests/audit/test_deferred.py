@@ -25,7 +25,6 @@ def test_several_captured_writes_are_one_insert_at_the_end(api, user_a):
     with CaptureQueriesContext(connection) as queries:
         assert api(user_a).post("/test-audit/write-two", format="json").status_code == 201
     (statement,) = audit_statements(queries)
-    assert statement is queries.captured_queries[-1]["sql"] or "audit_logs" not in queries.captured_queries[-1]["sql"]
     assert statement.count("SAVEPOINT audit_write") == 2 and "COMMIT" not in statement  # nested in the test's transaction
     assert actions() == [("create", False), ("update", False), ("create", False)]
     first = ResearchSession.objects.get(title="First, renamed")
