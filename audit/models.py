@@ -14,47 +14,12 @@ from django.db.models.functions import Now
 from core.fields import ForeignKey
 from core.models import CreatedModel, TimestampedModel
 
-# One shared trigger function, created by migration 0001 before the tables. The triggers call it
-# directly instead of going through pgtrigger's wrapper, whose `pgtrigger.ignore` setting any SQL
-# session may set: here only the table owner, inside a transaction that switched on
-# `audit.retention`, gets past it (the retention cleanup), and only with DELETE.
+# One shared trigger function, `audit_append_only()`, created by migration 0001 (its SQL lives
+# there, once). The triggers call it directly instead of going through pgtrigger's wrapper, whose
+# `pgtrigger.ignore` setting any SQL session may set: here only the table owner, inside a
+# transaction that switched on `audit.retention`, gets past it (the retention cleanup), and only
+# with DELETE; besides, a deleted user's SET NULL and the one completion of an analysis run.
 APPEND_ONLY_FUNCTION = "audit_append_only"
-COMPLETION_COLUMNS = ("status", "finished_at", "duration_ms", "error", "result_summary")
-
-APPEND_ONLY_FUNCTION_SQL = f"""
-CREATE OR REPLACE FUNCTION {APPEND_ONLY_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    old_row jsonb;
-    new_row jsonb;
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        -- The retention cleanup: a transaction-local switch, honoured only for the table's owner
-        -- (the connection role), never for `authenticated`/`anon`, who may set any setting.
-        IF current_setting('audit.retention', true) = 'on'
-           AND pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'USAGE') THEN
-            RETURN OLD;
-        END IF;
-    ELSIF TG_OP = 'UPDATE' THEN
-        old_row := to_jsonb(OLD);
-        new_row := to_jsonb(NEW);
-        -- ON DELETE SET NULL of auth.users: only user_id changes, and that user is gone.
-        IF old_row->>'user_id' IS NOT NULL AND new_row->>'user_id' IS NULL
-           AND (old_row - 'user_id') = (new_row - 'user_id')
-           AND NOT EXISTS (SELECT 1 FROM auth.users u WHERE u.id = (old_row->>'user_id')::uuid) THEN
-            RETURN NEW;
-        END IF;
-        -- An analysis run is completed once: running -> succeeded|failed, completion columns only.
-        IF TG_TABLE_NAME = 'audit_analysis_runs'
-           AND old_row->>'status' = 'running' AND new_row->>'status' IN ('succeeded', 'failed')
-           AND (old_row - ARRAY[{", ".join(f"'{c}'" for c in COMPLETION_COLUMNS)}]) = (new_row - ARRAY[{", ".join(f"'{c}'" for c in COMPLETION_COLUMNS)}]) THEN
-            RETURN NEW;
-        END IF;
-    END IF;
-    RAISE EXCEPTION 'audit trail is append-only: % on % is refused', TG_OP, TG_TABLE_NAME
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$;
-"""
 
 
 class AppendOnlyTrigger(pgtrigger.Trigger):

@@ -7,8 +7,8 @@ import pgtrigger.migrations
 import uuid
 from django.db import migrations, models
 
-# The shared trigger function every audit table's append_only/no_truncate trigger calls
-# (audit.models.APPEND_ONLY_FUNCTION_SQL at the time of this migration).
+# The shared trigger function every audit table's append_only trigger calls (audit.models). Its SQL
+# lives here only; a later change to it is a new migration that replaces it (CREATE OR REPLACE).
 APPEND_ONLY_FUNCTION_SQL = r'''CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     old_row jsonb;

@@ -56,20 +56,25 @@ class ChatList(OwnedPageMixin, generic.ListView):
         )
 
 
-class ChatCreate(OwnedPageMixin, generic.CreateView):
+class ChatFormMixin:
+    """The chat forms offer only the user's own GA4 properties; a saved chat opens itself."""
+
     model = ChatSession
-    form_class = ChatSessionForm
     template_name = "chat/chat_form.html"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.end_user}
 
+    def get_success_url(self):
+        return reverse("chat:chat-detail", args=[self.object.pk])
+
+
+class ChatCreate(OwnedPageMixin, ChatFormMixin, generic.CreateView):
+    form_class = ChatSessionForm
+
     def form_valid(self, form):
         form.instance.user = self.request.end_user
         return super().form_valid(form)
-
-    def get_success_url(self):
-        return reverse("chat:chat-detail", args=[self.object.pk])
 
 
 class ChatDetail(OwnedPageMixin, generic.DetailView):
@@ -88,21 +93,13 @@ class ChatDetail(OwnedPageMixin, generic.DetailView):
         return super().get_context_data(chat_messages=history[:HISTORY][::-1], earlier=earlier, **kwargs)
 
 
-class ChatUpdate(OwnedPageMixin, generic.UpdateView):
-    model = ChatSession
+class ChatUpdate(OwnedPageMixin, ChatFormMixin, generic.UpdateView):
     form_class = ChatSessionEditForm
-    template_name = "chat/chat_form.html"
     context_object_name = "chat"
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.end_user}
 
     def form_valid(self, form):
         messages.success(self.request, "Chat saved.")
         return super().form_valid(form)
-
-    def get_success_url(self):
-        return reverse("chat:chat-detail", args=[self.object.pk])
 
 
 class ChatDelete(OwnedPageMixin, generic.DeleteView):

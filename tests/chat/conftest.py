@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from chat.models import GA4Credential
 from tests.chat.loopback import LoopbackGoogle
+from tests.chat.scripted import DEFAULT_STEPS, ScriptedResponder
 
 FAST_RETRIES = {"GA4_TOKEN_REFRESH_ATTEMPTS": 3, "GA4_TOKEN_REFRESH_BACKOFF": 0.01, "GA4_HTTP_TIMEOUT": 2.0}
 
@@ -41,3 +42,10 @@ def make_credential(google):
     return make
 
 
+@pytest.fixture
+def scripted(settings, monkeypatch):
+    """The chat answers with the scripted responder, its steps and turns fresh for each test."""
+    settings.CHAT_RESPONDER = "tests.chat.scripted.ScriptedResponder"
+    monkeypatch.setattr(ScriptedResponder, "steps", list(DEFAULT_STEPS))
+    monkeypatch.setattr(ScriptedResponder, "turns", [])
+    return ScriptedResponder

@@ -8,18 +8,10 @@ import pytest
 
 from chat.models import ChatMessage, ChatSession
 from chat.responders import ResponderError
-from tests.chat.scripted import ANSWER, DEFAULT_STEPS, ScriptedResponder
+from tests.chat.scripted import ANSWER, DEFAULT_STEPS
 from tests.chat.sse import read
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def scripted(settings, monkeypatch):
-    settings.CHAT_RESPONDER = "tests.chat.scripted.ScriptedResponder"
-    monkeypatch.setattr(ScriptedResponder, "steps", list(DEFAULT_STEPS))
-    monkeypatch.setattr(ScriptedResponder, "turns", [])
-    return ScriptedResponder
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted")]
 
 
 def test_list_and_create(pages, user_a, user_b, make_credential):

@@ -15,18 +15,10 @@ from tests.conftest import token_for
 from chat import stream
 from chat.models import ChatMessage, ChatSession
 from chat.responders import Answer, Chunk, ResponderError
-from tests.chat.scripted import ANSWER, DEFAULT_STEPS, ScriptedResponder
+from tests.chat.scripted import ANSWER, DEFAULT_STEPS
 from tests.chat.sse import ask_and_stream, parse, read
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def scripted(settings, monkeypatch):
-    settings.CHAT_RESPONDER = "tests.chat.scripted.ScriptedResponder"
-    monkeypatch.setattr(ScriptedResponder, "steps", list(DEFAULT_STEPS))
-    monkeypatch.setattr(ScriptedResponder, "turns", [])
-    return ScriptedResponder
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted")]
 
 
 @pytest.fixture
