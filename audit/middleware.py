@@ -8,7 +8,7 @@ DENIED = {401: "access_denied_unauthenticated", 403: "access_denied"}
 
 class AuditMiddleware:
     """Opens the request's audit scope: request id (a sane `X-Request-ID` is kept, otherwise one is
-    made; echoed in the response), client address (DRF's rule, NUM_PROXIES), user agent, and who is
+    made; echoed in the response), client address (core.netaddr.client_ip), user agent, and who is
     acting (resolved lazily: the API's token user, the pages' end user, the admin's staff user).
 
     Sits outside `RowLevelSecurityMiddleware`, so when the response comes back the request's

@@ -59,9 +59,9 @@ class Scope:
     @property
     def ip(self) -> str:
         if self._ip is None:
-            from rest_framework.throttling import BaseThrottle
+            from core.netaddr import client_ip
 
-            self._ip = (BaseThrottle().get_ident(self.request) or "") if self.request is not None else ""
+            self._ip = client_ip(self.request) if self.request is not None else ""
         return self._ip
 
     @property

@@ -2,7 +2,7 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from accounts.views import client_ip
+from core.netaddr import client_ip
 from core import rls
 from core.throttle import FailureThrottle
 from partners import keys, services
