@@ -46,35 +46,8 @@ _validate_event = fastjsonschema.compile(
 )
 
 
-ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")  # in JSON text; UTF-8 itself cannot carry a surrogate
-
-
-def loads(raw: bytes):
-    """The parsed body; ValueError for what is not JSON, NaN and ±Infinity included (Python's json
-    accepts them; jsonb does not). A number too large for a double (1e400), which Python's json
-    turns into Infinity, is refused by `store()` (NotStorable) before anything is sent."""
-    return json.loads(raw, parse_constant=_refuse_constant)
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a JSON number")
-
-
 class NotStorable(ValueError):
     """A valid event holds a value that jsonb cannot: a float beyond a double's range."""
-
-
-def has_lone_surrogate(raw: bytes, body: object) -> bool:
-    """Whether the parsed body holds an unpaired UTF-16 surrogate, which no PostgreSQL text or jsonb
-    value can hold. Only a body whose text escapes one (\\ud800-\\udfff; a pair is one character
-    once parsed) is looked at closely."""
-    if not ESCAPED_SURROGATE.search(raw):
-        return False
-    try:
-        json.dumps(body, ensure_ascii=False).encode()
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 class BatchInvalid(Exception):

@@ -5,10 +5,12 @@ import re
 from datetime import UTC, date, timedelta
 
 from django.db import transaction
+from django.core.exceptions import RequestDataTooBig
 from django.http.request import RawPostDataException
 from django.utils import timezone
 
-from accounts.views import client_ip
+from core import jsontext
+from core.netaddr import client_ip
 from partners import keys
 from partners.models import ApiKey, DailyUsage, Partner, RequestLog, SecurityEvent
 
@@ -92,15 +94,20 @@ def _text(value) -> str:
     return text
 
 
+def _loggable_float(text: str):
+    number = float(text)
+    return number if abs(number) != float("inf") else text
+
+
 def loggable_body(raw: bytes | str | None, parsed=None):
     """A body for `logs`, redacted and bounded. A small body is redacted as JSON; a large one is cut
     first and redacted as text, so its cost does not grow with its size."""
     if parsed is None:
         if not raw:
             return None
-        if len(raw) <= MAX_LOGGED_BODY:
-            try:
-                parsed = json.loads(raw)
+        if len(raw) <= MAX_LOGGED_BODY and jsontext.nesting_depth(raw if isinstance(raw, bytes) else raw.encode()) <= jsontext.MAX_DEPTH:
+            try:  # leniently: what the parser refused is logged as far as JSON can hold it
+                parsed = json.loads(raw, parse_constant=str, parse_float=_loggable_float)
             except (ValueError, UnicodeDecodeError):
                 pass
         if parsed is None:
@@ -138,6 +145,8 @@ def _request_body(request):
         return loggable_body(request._request.body)
     except RawPostDataException:  # DRF parsed the stream: log what it parsed
         return loggable_body(None, parsed=getattr(request, "_full_data", None))
+    except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: answered 413, never read
+        return {"truncated": True, "text": ""}
 
 
 def record_security_event(event_type: str, request, details: dict, partner_id=None, user_id=None) -> None:

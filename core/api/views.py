@@ -3,7 +3,6 @@ scoped to the principal, so another user's object answers 404."""
 
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 
 import logging
 
@@ -12,10 +11,6 @@ from django.db import InterfaceError, OperationalError
 from core import rls
 from core.api import errors
 
-# Request bodies are JSON, whose types the schema describes. Forms cannot carry them faithfully: every
-# value is text, an empty field reads as an absent one, and Django skips multipart parts it cannot
-# read, so a garbled body would pass as an empty (valid) partial update.
-JSON_ONLY = [JSONParser]
 logger = logging.getLogger(__name__)
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -23,9 +18,7 @@ UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?
 
 class RLSMixin:
     """Opens the request transaction and, once DRF has authenticated the caller, switches it to the
-    caller's identity (`request.auth` holds the verified claims). Bodies are JSON only (`JSON_ONLY`)."""
-
-    parser_classes = JSON_ONLY
+    caller's identity (`request.auth` holds the verified claims)."""
 
     def dispatch(self, request, *args, **kwargs):
         response = None
