@@ -2,6 +2,7 @@
 and issue (for `POST /api/v1/auth/token`, so the API works without a Supabase project)."""
 
 import json
+import re
 import time
 import uuid
 from functools import lru_cache
@@ -11,6 +12,7 @@ import jwt
 from django.conf import settings
 
 from accounts.models import AuthUser
+from core import jsontext
 
 AUDIENCE = "authenticated"
 ASYMMETRIC = ("ES256", "RS256")
@@ -38,27 +40,31 @@ def _jwks(source: str) -> dict:
 def _verification_key(token: str):
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError as exc:
+    except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
         raise InvalidToken("invalid_token", "The access token is malformed.") from exc
-    alg = header.get("alg")
+    alg, kid = header.get("alg"), header.get("kid")
+    if not isinstance(alg, str) or not isinstance(kid, (str, type(None))) or "crit" in header:
+        # No extension is understood here, so a token that marks one critical is refused (RFC 7515 4.1.11).
+        raise InvalidToken("invalid_token", "The access token's header is not one this server accepts.")
     if alg == "HS256":
         if not settings.SUPABASE_JWT_SECRET:
             raise InvalidToken("invalid_token", "HS256 tokens are not accepted: no SUPABASE_JWT_SECRET is set.")
         return settings.SUPABASE_JWT_SECRET, alg
     if alg in ASYMMETRIC:
         keys = _jwks(settings.SUPABASE_JWKS) if settings.SUPABASE_JWKS else {}
-        key = keys.get(header.get("kid")) or (next(iter(keys.values())) if len(keys) == 1 and "kid" not in header else None)
+        key = keys.get(kid) or (next(iter(keys.values())) if len(keys) == 1 and kid is None else None)
         if key is None:
             raise InvalidToken("invalid_token", "The access token is signed with a key this server does not know.")
         return key, alg
-    raise InvalidToken("invalid_token", f"Unsupported signing algorithm {alg!r}.")
+    raise InvalidToken("invalid_token", f"Unsupported signing algorithm {alg[:20]!r}.")
 
 
 def verify(token: str) -> dict:
-    """Claims of a valid token; raises InvalidToken with a clear reason otherwise."""
+    """Claims of a valid token; raises InvalidToken with a clear reason otherwise. Every problem is an
+    InvalidToken (a 401), whatever the header, the payload or the signature hold."""
     key, alg = _verification_key(token)
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token, key, algorithms=[alg], audience=AUDIENCE, options={"require": ["exp", "sub", "aud"]}, leeway=5
         )
     except jwt.ExpiredSignatureError as exc:
@@ -71,13 +77,29 @@ def verify(token: str) -> dict:
         raise InvalidToken("invalid_token", "The access token's signature is invalid.") from exc
     except jwt.InvalidTokenError as exc:
         raise InvalidToken("invalid_token", f"The access token is invalid: {exc}.") from exc
+    except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
+        raise InvalidToken("invalid_token", "The access token is malformed.") from exc
+    # The claims go to PostgreSQL as JSON text (request.jwt.claims): what it cannot hold is refused.
+    problem = jsontext.unstorable_text(claims)
+    try:
+        json.dumps(claims, allow_nan=False)
+    except ValueError:
+        problem = "a number that is not finite"
+    if problem:
+        raise InvalidToken("invalid_token", f"The access token's claims hold {problem}.")
+    return claims
+
+
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 def user_for(claims: dict) -> AuthUser:
-    try:
-        user_id = uuid.UUID(str(claims["sub"]))
-    except ValueError as exc:
-        raise InvalidToken("invalid_token", "The access token's subject is not a user id.") from exc
+    # The canonical form only: Python also reads 'urn:uuid:…', braces and bare hex as a uuid, but
+    # auth.uid() casts the claim in SQL, where they are errors.
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not CANONICAL_UUID.fullmatch(sub):
+        raise InvalidToken("invalid_token", "The access token's subject is not a user id.")
+    user_id = uuid.UUID(sub)
     try:
         user = AuthUser.objects.only(*USER_FIELDS).get(pk=user_id)
     except AuthUser.DoesNotExist as exc:
