@@ -9,13 +9,13 @@ from datetime import datetime
 
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from audit.api import serializers
 from audit.models import AnalysisRun, ApiCall, AuditLog, DataStorage, FileUpload, UserActivity
+from core.api.errors import InvalidCursor
 from core.api.filters import _in_utc
 from core.api.views import RLSMixin
 
@@ -44,7 +44,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
             raise ValueError("naive")
         return _in_utc(created_at), uuid.UUID(row_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
-        raise NotFound("Invalid cursor.", code="invalid_cursor") from None  # as DRF's cursor pagination answers
+        raise InvalidCursor() from None  # as core.api.pagination.CursorPagination answers
 
 
 class ActivityView(RLSMixin, APIView):

@@ -16,6 +16,11 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+class InvalidCursor(exceptions.ParseError):
+    default_detail = "The cursor is not one this list gave out."
+    default_code = "invalid_cursor"
+
+
 def exception_handler(exc, context):
     if isinstance(exc, Http404):  # Django's own exceptions become DRF's, with their codes
         exc = exceptions.NotFound()

@@ -3,8 +3,11 @@
 
 import re
 
+from django.core.exceptions import ValidationError as ModelValidationError
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+
+from core.api.errors import InvalidCursor
 
 
 class StrictNumbers:
@@ -56,6 +59,27 @@ class CursorPagination(StrictNumbers, pagination.CursorPagination):
 
     def get_page_size(self, request):
         return min(self.number(request, "page_size", self.page_size), self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """DRF's, but a cursor that is not one of ours is a 400 `invalid_cursor` (DRF: 404), and its
+        position must be a value of the ordering field: a tampered one would reach the query."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            raise InvalidCursor() from None
+        if cursor is not None and cursor.position is not None:
+            field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+            try:
+                if "\x00" in cursor.position:
+                    raise ValueError("NUL")
+                field.to_python(cursor.position)
+            except (ModelValidationError, ValueError, TypeError, OverflowError):
+                raise InvalidCursor() from None
+        return cursor
 
 
 class LimitOffsetPagination(StrictNumbers, pagination.LimitOffsetPagination):

