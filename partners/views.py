@@ -10,7 +10,6 @@ from partners.forms import PartnerForm
 from partners.models import ApiKey, Insight, Partner, RequestLog
 
 USAGE_DAYS = 30
-NEW_KEY_SESSION_KEY = "_partner_new_api_key"
 
 
 def _partner(request) -> Partner | None:
@@ -52,7 +51,7 @@ def _bar(index: int, row: dict, peak: int) -> dict:
 def portal(request):
     partner = _partner(request)
     if partner is not None:
-        return _portal(request, partner, new_key=request.session.pop(NEW_KEY_SESSION_KEY, None))
+        return _portal(request, partner)
     form = PartnerForm(request.POST or None, initial={"email": request.end_user.email})
     if request.method == "POST" and form.is_valid():
         form.instance.user = request.end_user
@@ -83,10 +82,10 @@ def regenerate_key(request):
     if partner is None:
         return redirect("partners:portal")
     _, plaintext = services.regenerate_key(partner)
-    # Shown by the next page and dropped there (post/redirect/get: a reload cannot regenerate again).
-    request.session[NEW_KEY_SESSION_KEY] = plaintext
+    # Shown in this response only (never stored, never put in a cookie or a redirect): a reload asks
+    # the browser to repeat the POST, which makes another key.
     messages.success(request, "A new API key was generated; the previous one no longer works.")
-    return redirect("partners:portal")
+    return _portal(request, partner, new_key=plaintext)
 
 
 @end_user_required

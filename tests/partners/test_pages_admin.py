@@ -18,10 +18,12 @@ def test_portal_creates_the_profile_then_shows_the_key_once(client, user_a):
     client.post("/partner/", {"name": "Acme", "email": "data@acme.example"})
     assert Partner.objects.get().user_id == user_a.id
 
-    shown = client.post("/partner/key/regenerate/", follow=True)
+    shown = client.post("/partner/key/regenerate/")
     body = shown.content.decode()
     key = body.split('data-testid="new-key" id="new-key">')[1].split("<")[0]
     assert key.startswith("epai_") and shown["Cache-Control"] == "no-store"
+    # The plaintext leaves in this response's body only: in no cookie a replay could show again.
+    assert key not in shown.cookies.output() and key not in str(client.cookies)
     again = client.get("/partner/").content.decode()
     assert key not in again and ApiKey.objects.get().key_prefix in again and ApiKey.objects.get().key_hash not in again
 
