@@ -1,5 +1,5 @@
 """What a Supabase project already has, created only where absent: schema `auth`, `auth.users`,
-roles `anon`/`authenticated`/`service_role`, functions `auth.uid()`, `auth.role()`, `auth.jwt()`.
+`auth.sessions` (with its `auth.aal_level` type), roles `anon`/`authenticated`/`service_role`, functions `auth.uid()`, `auth.role()`, `auth.jwt()`.
 
 On a Supabase database every statement here finds its object present and changes nothing. The
 definitions follow Supabase Auth's migrations and Supabase's role set-up.
@@ -88,6 +88,35 @@ END
 $$;
 """
 
+SESSIONS = """
+DO $$
+BEGIN
+  IF to_regtype('auth.aal_level') IS NULL THEN
+    CREATE TYPE auth.aal_level AS ENUM ('aal1', 'aal2', 'aal3');
+  END IF;
+  IF to_regclass('auth.sessions') IS NULL THEN
+    CREATE TABLE auth.sessions (
+      id uuid NOT NULL PRIMARY KEY,
+      user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,
+      created_at timestamptz NULL,
+      updated_at timestamptz NULL,
+      factor_id uuid NULL,
+      aal auth.aal_level NULL,
+      not_after timestamptz NULL,
+      refreshed_at timestamp NULL,
+      user_agent text NULL,
+      ip inet NULL,
+      tag text NULL
+    );
+    CREATE INDEX sessions_user_id_idx ON auth.sessions (user_id);
+    CREATE INDEX user_id_created_at_idx ON auth.sessions (user_id, created_at);
+    CREATE INDEX sessions_not_after_idx ON auth.sessions (not_after DESC);
+    COMMENT ON TABLE auth.sessions IS 'Auth: Stores session data associated to a user.';
+  END IF;
+END
+$$;
+"""
+
 FUNCTIONS = """
 DO $$
 BEGIN
@@ -119,7 +148,7 @@ END
 $$;
 """
 
-STATEMENTS = [ROLES, SCHEMA, USERS, FUNCTIONS]
+STATEMENTS = [ROLES, SCHEMA, USERS, SESSIONS, FUNCTIONS]
 
 
 def apply(cursor) -> None:

@@ -54,3 +54,25 @@ class AuthUser(models.Model):
         if self.banned_until is not None and self.banned_until > timezone.now():
             return "banned"
         return None
+
+
+class AuthSession(models.Model):
+    """A sign-in: Supabase Auth's `auth.sessions`. A page login is one; signing out deletes it, as
+    GoTrue's logout does, so a copy of the session cookie made before stops working."""
+
+    id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(AuthUser, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    created_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    factor_id = models.UUIDField(null=True, blank=True)
+    aal = models.CharField(max_length=8, null=True, blank=True)  # auth.aal_level: aal1 | aal2 | aal3
+    not_after = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)  # timestamp without time zone there
+    user_agent = models.TextField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    tag = models.TextField(null=True, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = '"auth"."sessions"'
+        verbose_name = "end-user session"

@@ -4,6 +4,13 @@ from django.urls import Resolver404, resolve
 from core import rls
 
 
+def without_rls(view):
+    """Mark a page that must not run as the end user: sign-in and sign-out write Supabase Auth's own
+    tables (`auth.sessions`), which the `authenticated` role cannot reach, as GoTrue does."""
+    view.rls_exempt = True
+    return view
+
+
 class RowLevelSecurityMiddleware:
     """A page request of a signed-in end user runs in one transaction, as the `authenticated` role
     with that user's claims, so RLS guards every query the view makes. A page that fails (5xx) is
@@ -34,6 +41,6 @@ class RowLevelSecurityMiddleware:
             match = resolve(request.path_info)
         except Resolver404:
             return True
-        if match.app_name == "admin":
+        if match.app_name == "admin" or getattr(match.func, "rls_exempt", False):
             return False
         return not hasattr(match.func, "cls")  # DRF views open their own transaction

@@ -8,11 +8,11 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
 from accounts import services, tokens
-from accounts.middleware import HASH_KEY, SESSION_KEY
+from accounts.middleware import AUTH_SESSION_KEY, HASH_KEY, SESSION_KEY
 
 PASSWORD = "correct-horse-battery-staple"
 _counter = itertools.count(1)
@@ -74,6 +74,7 @@ def page_client(user=None) -> Client:
     if user is not None:
         session = SessionStore()
         session[SESSION_KEY] = str(user.id)
+        session[AUTH_SESSION_KEY] = str(services.start_session(user, RequestFactory().get("/")).id)
         session[HASH_KEY] = services.session_hash(user)
         session.save()
         client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key

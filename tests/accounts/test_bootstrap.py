@@ -9,8 +9,10 @@ from accounts import bootstrap
 from accounts.checks import check_auth_users
 
 CATALOG_SNAPSHOT = """
-SELECT 'column', column_name || ' ' || data_type || ' ' || coalesce(column_default, '') FROM information_schema.columns
- WHERE table_schema = 'auth' AND table_name = 'users'
+SELECT 'column', table_name || '.' || column_name || ' ' || data_type || ' ' || coalesce(column_default, '')
+  FROM information_schema.columns WHERE table_schema = 'auth'
+UNION ALL
+SELECT 'type', typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'auth'
 UNION ALL
 SELECT 'function', p.proname || ': ' || p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'auth'
@@ -36,6 +38,10 @@ def test_empty_database_gets_supabase_auth(scratch_database):
     assert {"id", "aud", "role", "email", "encrypted_password", "email_confirmed_at", "last_sign_in_at",
             "raw_app_meta_data", "raw_user_meta_data", "is_super_admin", "created_at", "updated_at", "phone",
             "banned_until", "deleted_at", "is_anonymous", "is_sso_user", "confirmed_at"} <= columns
+    session_columns = {r[0] for r in scratch_database.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'sessions'")}
+    assert {"id", "user_id", "created_at", "updated_at", "factor_id", "aal", "not_after", "refreshed_at",
+            "user_agent", "ip", "tag"} == session_columns
     roles = {r[0] for r in scratch_database.execute(
         "SELECT rolname FROM pg_roles WHERE rolname IN ('anon', 'authenticated', 'service_role')")}
     assert roles == {"anon", "authenticated", "service_role"}
@@ -61,6 +67,12 @@ CREATE TABLE auth.users (
   supabase_only_column text DEFAULT 'kept'
 );
 CREATE INDEX supabase_own_index ON auth.users (email, created_at);
+CREATE TYPE auth.aal_level AS ENUM ('aal1', 'aal2', 'aal3');
+CREATE TABLE auth.sessions (
+  id uuid PRIMARY KEY, user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,
+  created_at timestamptz, updated_at timestamptz, factor_id uuid, aal auth.aal_level, not_after timestamptz,
+  refreshed_at timestamp, user_agent text, ip inet, tag text, oauth_client_id uuid
+);
 CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT '00000000-0000-0000-0000-000000000001'::uuid $$;
 CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'supabase-role'::text $$;
 CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$ SELECT '{"supabase": true}'::jsonb $$;
