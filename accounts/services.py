@@ -10,10 +10,14 @@ from django.utils import timezone
 
 import audit
 from accounts import passwords
-from accounts.models import AuthUser
+from accounts.models import AuthSession, AuthUser
+from core.netaddr import client_ip
 from core.throttle import FailureThrottle
 
 INSTANCE_ID = uuid.UUID(int=0)  # Supabase Auth writes the nil uuid here
+
+
+EMAIL_TAKEN = "This email address cannot be used to sign up. If you have an account, sign in instead."
 
 
 class SignInError(Exception):
@@ -34,7 +38,7 @@ def sign_up(email: str, password: str, user_metadata: dict | None = None) -> Aut
     """Create an `auth.users` row the way Supabase Auth's email sign-up does (email confirmation off)."""
     email = normalize_email(email)
     if find_by_email(email):
-        raise SignInError("email_exists", "A user with this email address has already been registered.")
+        raise SignInError("email_exists", EMAIL_TAKEN)
     now = timezone.now()
     user = AuthUser(
         id=uuid.uuid4(),
@@ -56,7 +60,7 @@ def sign_up(email: str, password: str, user_metadata: dict | None = None) -> Aut
         with transaction.atomic():
             user.save(force_insert=True)
     except IntegrityError as exc:  # a concurrent sign-up won the unique index
-        raise SignInError("email_exists", "A user with this email address has already been registered.") from exc
+        raise SignInError("email_exists", EMAIL_TAKEN) from exc
     audit.activity("signup", user=user)
     return user
 
@@ -85,10 +89,35 @@ def sign_in(email: str, password: str, ip: str) -> AuthUser:
     return user
 
 
+class SignUpThrottle(FailureThrottle):
+    """Sign-up attempts per address, successful or not: sign-up tells a taken address from a free one,
+    so it is limited like guessing is."""
+
+    def __init__(self, ip: str):
+        super().__init__({f"signup-ip:{ip}": settings.SIGNUP_THROTTLE["attempts"]}, settings.SIGNUP_THROTTLE["window"])
+
+
 def _failed(email: str, user: AuthUser | None, reason: str) -> None:
     """A failed sign-in, kept even if the request's transaction rolls back; the account's owner sees
     it in their activity when the email is theirs."""
     audit.activity("login_failed", user=user, details={"email": email[:254], "reason": reason}, durable=True)
+
+
+def start_session(user: AuthUser, request) -> AuthSession:
+    """An `auth.sessions` row for a page sign-in (written as the connection role, as GoTrue does)."""
+    now = timezone.now()
+    return AuthSession.objects.create(
+        id=uuid.uuid4(), user=user, created_at=now, updated_at=now, aal="aal1",
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000] or None, ip=client_ip(request) or None,
+    )
+
+
+def end_session(auth_session_id) -> None:
+    """Sign a session out for good: its row is deleted, so no copy of its cookie signs in again."""
+    try:
+        AuthSession.objects.filter(pk=uuid.UUID(str(auth_session_id))).delete()
+    except ValueError:
+        pass  # not an id: nothing to end
 
 
 def session_hash(user: AuthUser) -> str:
@@ -98,12 +127,17 @@ def session_hash(user: AuthUser) -> str:
 
 
 class LoginThrottle(FailureThrottle):
-    """Failed sign-ins counted per (email, address) and per address."""
+    """Failed sign-ins counted per (email, address), per address, and per account from anywhere (a
+    guesser spread over many addresses still meets the account's limit)."""
 
     def __init__(self, email: str, ip: str):
         attempts = settings.LOGIN_THROTTLE["attempts"]
-        self.pair_key = f"login-fail:{hashlib.sha256(email.encode()).hexdigest()[:32]}:{ip}"
-        super().__init__({self.pair_key: attempts, f"login-fail-ip:{ip}": attempts * 4}, settings.LOGIN_THROTTLE["window"])
+        account = hashlib.sha256(email.encode()).hexdigest()[:32]
+        self.pair_key = f"login-fail:{account}:{ip}"
+        super().__init__(
+            {self.pair_key: attempts, f"login-fail-ip:{ip}": attempts * 4, f"login-fail-account:{account}": attempts * 4},
+            settings.LOGIN_THROTTLE["window"],
+        )
 
     def clear(self) -> None:
         # A success forgives this email's failures from this address, not the address's total.

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from rest_framework.throttling import BaseThrottle
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -8,12 +7,8 @@ import audit
 from accounts import services
 from accounts.forms import LoginForm, SignUpForm
 from accounts.middleware import sign_in_session, sign_out_session
-
-
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or behind NUM_PROXIES proxies the matching entry of
-    X-Forwarded-For (DRF's rule, so throttles of every kind agree)."""
-    return BaseThrottle().get_ident(request)
+from core.middleware import without_rls
+from core.netaddr import client_ip
 
 
 def _next_url(request) -> str:
@@ -23,6 +18,7 @@ def _next_url(request) -> str:
     return "/"
 
 
+@without_rls
 @require_http_methods(["GET", "POST"])
 def login(request):
     form = LoginForm(request.POST or None)
@@ -42,11 +38,17 @@ def login(request):
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)}, status=status)
 
 
+@without_rls
 @require_http_methods(["GET", "POST"])
 def signup(request):
     form = SignUpForm(request.POST or None)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    throttle = services.SignUpThrottle(client_ip(request))
+    if request.method == "POST" and throttle.blocked():
+        form.add_error(None, "Too many sign-ups from your address. Try again later.")
+        status = 429
+    elif request.method == "POST" and form.is_valid():
+        throttle.fail()  # every attempt counts
         try:
             user = services.sign_up(form.cleaned_data["email"], form.cleaned_data["password"])
         except services.SignInError as exc:
@@ -61,6 +63,7 @@ def signup(request):
     return render(request, "accounts/signup.html", {"form": form}, status=status)
 
 
+@without_rls
 @require_POST
 def logout(request):
     if getattr(request, "end_user", None) is not None:

@@ -135,6 +135,8 @@ SUPABASE_JWKS = env.str("SUPABASE_JWKS", default="")  # a path to a JSON file, o
 SUPABASE_URL = env.str("SUPABASE_URL", default="http://127.0.0.1:8000")  # issuer of our tokens: <url>/auth/v1
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME", default=3600))
 LOGIN_THROTTLE = {"attempts": env.int("LOGIN_THROTTLE_ATTEMPTS", default=5), "window": env.int("LOGIN_THROTTLE_WINDOW", default=900)}
+# Page sign-ups per client address within the window (seconds), successful or not, then 429.
+SIGNUP_THROTTLE = {"attempts": env.int("SIGNUP_THROTTLE_ATTEMPTS", default=10), "window": env.int("SIGNUP_THROTTLE_WINDOW", default=3600)}
 LOGIN_URL = "accounts:login"
 # Refused API keys per address within the window (seconds), then 429.
 API_KEY_THROTTLE = {"attempts": env.int("API_KEY_THROTTLE_ATTEMPTS", default=20), "window": env.int("API_KEY_THROTTLE_WINDOW", default=300)}
@@ -199,14 +201,19 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend", "rest_framework.filters.OrderingFilter"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    # Bodies are JSON only, read by one parser (core.jsontext: depth, numbers, surrogates). Forms
+    # cannot carry JSON's types: every value is text, and Django skips multipart parts it cannot read.
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]
     if DEBUG
     else ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
-    # Proxies in front of the app (load balancer, nginx): the client address is then taken from
-    # X-Forwarded-For, for throttling and logs.
-    "NUM_PROXIES": env.int("NUM_PROXIES") if env.str("NUM_PROXIES", default="") else None,
 }
+# The client address of throttles, logs and the audit trail (core.netaddr.client_ip): REMOTE_ADDR,
+# unless proxies you run sit in front of the app. Then say how many (each appends to
+# X-Forwarded-For) or which networks they are in; never both needed.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SPECTACULAR_SETTINGS = {
     "TITLE": "Supa monolith API",
     "DESCRIPTION": "End users authenticate with `Authorization: Bearer <Supabase access token>` "

@@ -13,3 +13,5 @@ from config.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # staff users in tests only
 STATIC_ROOT = None  # static files come from the finders; nothing is collected for tests
 WHITENOISE_USE_FINDERS = True
+# The suite signs many users up from 127.0.0.1; the throttle's own test sets a small budget.
+SIGNUP_THROTTLE = {"attempts": 10_000, "window": 3600}

@@ -6,8 +6,7 @@ from rest_framework.views import APIView
 import audit
 from accounts import services, tokens
 from accounts.api.serializers import AccessTokenSerializer, PasswordGrantSerializer
-from accounts.views import client_ip
-from core.api.views import JSON_ONLY
+from core.netaddr import client_ip
 
 
 
@@ -16,7 +15,6 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
-    parser_classes = JSON_ONLY
 
     @extend_schema(request=PasswordGrantSerializer, responses={200: AccessTokenSerializer}, auth=[])
     def post(self, request):
