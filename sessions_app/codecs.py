@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core import jsontext
+
 JSON = "json"
 TEXT = "text"
 DATAFRAME = "dataframe"
@@ -36,7 +38,7 @@ VALUE_TYPES = (JSON, DATAFRAME, IMAGE, FIGURE, TEXT)
 
 # `\u0000` in JSON text, but not `\\u0000` (an escaped backslash followed by "u0000").
 ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
-MAX_DEPTH = 64  # nesting of JSON arrays and objects (PostgreSQL's jsonb parser recurses, and so would we)
+MAX_DEPTH = jsontext.MAX_DEPTH  # nesting of JSON arrays and objects
 
 PNG, JPEG, SVG = "image/png", "image/jpeg", "image/svg+xml"
 IMAGE_TYPES = (PNG, JPEG, SVG)
@@ -153,12 +155,14 @@ def _figure_from_object(value) -> Figure | None:
 def check_json(value) -> None:
     """Plain JSON that jsonb can hold: dicts with string keys, lists, strings without NUL, finite
     numbers, booleans, null; nested at most MAX_DEPTH deep. Walks iteratively (no recursion limit)."""
+    problem = jsontext.unstorable_text(value)
+    if problem:
+        raise CodecError(f"Text may not contain {problem} (no NUL, U+0000, and no half of a UTF-16 pair).")
     stack = [(value, 0)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
-                raise CodecError("Text may not contain NUL characters (U+0000).")
+            continue
         elif item is None or isinstance(item, (bool, int)):
             continue
         elif isinstance(item, float):
@@ -174,8 +178,6 @@ def check_json(value) -> None:
             for key, child in item.items():
                 if not isinstance(key, str):
                     raise CodecError("JSON object keys must be strings.")
-                if "\x00" in key:
-                    raise CodecError("Text may not contain NUL characters (U+0000).")
                 stack.append((child, depth + 1))
         else:
             raise CodecError(f"{type(item).__name__} is not a JSON value.")
@@ -240,6 +242,11 @@ def encode_frame_text(df: pd.DataFrame) -> str:
         raise CodecError(f"The DataFrame cannot be written as a table: {exc}") from None
     if "\\u0000" in text and ESCAPED_NUL.search(text):  # the plain search first: a regex scan of 1 MB is slow
         raise CodecError("Text may not contain NUL characters (U+0000).")
+    if "e+308" in text or "E+308" in text:  # pandas rounds to 10 digits: near ±1.8e308 that reads back as ±inf
+        try:
+            jsontext.loads(text)
+        except jsontext.JSONTextError as exc:
+            raise CodecError(f"The DataFrame cannot be stored so that it reads back: {exc}") from None
     # pandas writes {"schema":{...},"data":[...]}; inside strings a quote is escaped, so the first
     # `,"data":` ends the schema.
     head, separator, rows = text.partition(',"data":')

@@ -1,8 +1,7 @@
-import json
-
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
+from core import jsontext
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession, ValueType, storage_key_validator
 from sessions_app.uploads import ACCEPT_ATTRIBUTE, key_from_file_name
 
@@ -63,9 +62,9 @@ class StoreValueForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("value_type") == ValueType.JSON and "value" in cleaned:
             try:
-                cleaned["parsed"] = json.loads(cleaned["value"])
-            except ValueError as exc:
-                self.add_error("value", f"Not valid JSON: {exc}")
+                cleaned["parsed"] = jsontext.loads(cleaned["value"])
+            except jsontext.JSONTextError as exc:
+                self.add_error("value", str(exc))
         else:
             cleaned["parsed"] = cleaned.get("value")
         return cleaned

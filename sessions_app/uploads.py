@@ -20,7 +20,6 @@ read and dropped, never kept in memory or on disk), so the page can say "too lar
 
 import hashlib
 import io
-import json
 import os
 from dataclasses import dataclass
 
@@ -28,6 +27,7 @@ import pandas as pd
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
 import audit
+from core import jsontext
 from sessions_app import codecs
 from sessions_app.codecs import CodecError
 from sessions_app.models import AnalysisSession, ValueType
@@ -110,11 +110,9 @@ def parse(file_name: str, data: bytes) -> Parsed:
     if extension in JSON:
         text = _utf8(data, "JSON file")
         try:
-            value = json.loads(text)
-        except RecursionError:
-            raise UploadRejected(f"The JSON is nested too deeply (at most {codecs.MAX_DEPTH} levels).", reason="json_invalid") from None
-        except ValueError as exc:
-            raise UploadRejected(f"Not valid JSON: {exc}", reason="json_invalid") from None
+            value = jsontext.loads(text)
+        except jsontext.JSONTextError as exc:
+            raise UploadRejected(str(exc), reason="json_invalid") from None
         return Parsed(ValueType.JSON, value, "application/json")
     if extension in TEXT:
         return Parsed(ValueType.TEXT, _utf8(data, "text file"), TEXT[extension])

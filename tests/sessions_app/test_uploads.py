@@ -185,7 +185,7 @@ def test_parse_by_type():
     assert uploads.parse("a.csv", CSV).value_type == "dataframe"
     assert uploads.parse("a.jpeg", JPEG).content_type == "image/jpeg"
     assert uploads.parse("a.txt", b"hi").value == "hi"
-    with pytest.raises(uploads.UploadRejected, match="nested too deeply"):
+    with pytest.raises(uploads.UploadRejected, match="nested deeper than 64 levels"):
         uploads.parse("deep.json", b"[" * 100_000 + b"]" * 100_000)
     with pytest.raises(uploads.UploadRejected, match="columns"):
         uploads.parse("wide.csv", ",".join(f"c{i}" for i in range(uploads.MAX_CSV_COLUMNS + 1)).encode())
