@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.api import errors
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -15,6 +17,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Any other /api/ path answers the JSON error shape, with DEBUG on too (Django's debug 404 page is
+    # HTML) and without APPEND_SLASH's redirect (which would drop a POST's body).
+    re_path(r"^api/", errors.not_found),
     path("accounts/", include("accounts.urls")),
     path("partner/", include("partners.urls")),
     path("activity/", include("audit.urls")),
