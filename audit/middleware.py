@@ -1,4 +1,7 @@
+import time
+
 from django.conf import settings
+from django.core.cache import cache
 
 from audit import scope as audit_scope
 from audit import services
@@ -12,7 +15,8 @@ class AuditMiddleware:
     acting (resolved lazily: the API's token user, the pages' end user, the admin's staff user).
 
     Sits outside `RowLevelSecurityMiddleware`, so when the response comes back the request's
-    transaction is over: denied API access (401/403) is recorded then, and rows that a rolled-back
+    transaction is over: denied API access (401/403) is recorded then (per address and minute the
+    1st, 2nd, 4th… denial, each with the count so far, so a flood of bad tokens writes a handful), and rows that a rolled-back
     transaction took away are written again (`audit.services.flush_pending`)."""
 
     def __init__(self, get_response):
@@ -25,11 +29,15 @@ class AuditMiddleware:
                                snapshots=capture and request.method not in ("GET", "HEAD", "OPTIONS")) as current:
             response = self.get_response(request)
             if response.status_code in DENIED and current.via == "api":
-                services.record(
-                    DENIED[response.status_code], resource_type="endpoint", resource_id=request.path[:255],
-                    details={"method": request.method, "status": response.status_code, "code": _error_code(response)},
-                    user=current.end_user(), durable=True,
-                )
+                user = current.end_user()
+                count = _denials_this_minute(current.ip, user, response.status_code)
+                if count & (count - 1) == 0:  # the 1st, 2nd, 4th, 8th… of a burst: a flood writes few rows
+                    services.record(
+                        DENIED[response.status_code], resource_type="endpoint", resource_id=request.path[:255],
+                        details={"method": request.method, "status": response.status_code, "code": _error_code(response),
+                                 "count_this_minute": count},
+                        user=user, durable=True,
+                    )
         response[audit_scope.REQUEST_ID_HEADER] = request_id
         if response.streaming and not response.is_async:
             response.streaming_content = _in_scope(response.streaming_content, current)
@@ -52,6 +60,19 @@ def _in_scope(chunks, current):
             yield chunk
     finally:
         services.flush_pending(current)
+
+
+def _denials_this_minute(ip: str, user, status: int) -> int:
+    """How many denials this address (and user) has had this minute, this one included, counted in
+    the shared cache so that every app server counts together."""
+    key = f"audit-denied:{int(time.time() // 60)}:{status}:{ip}:{user.pk if user is not None else '-'}"
+    if cache.add(key, 1, 120):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, 120)
+        return 1
 
 
 def _error_code(response) -> str:

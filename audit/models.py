@@ -246,9 +246,17 @@ class DataStorage(AuditRecord):
 AUDIT_MODELS = (AuditLog, UserActivity, FileUpload, AnalysisRun, ApiCall, DataStorage)
 
 
+# Tables whose rows carry their own expiry, kept by their app: a second, table-wide rule here would
+# delete what a user asked to keep, and without the app's own records of it.
+OWN_RETENTION = {
+    "session_storage": "each stored value expires at its own expires_at (sessions_app: manage.py cleanup_sessions)",
+}
+
+
 class RetentionPolicy(TimestampedModel):
     """How long rows of a table are kept (seed 002): `manage.py cleanup_retention` deletes rows
-    whose `created_at` is older than `retention_days`. Staff only (no RLS grant)."""
+    whose `created_at` is older than `retention_days`. Staff only (no RLS grant). Not for the tables
+    of OWN_RETENTION: the database refuses them."""
 
     table_name = models.CharField(max_length=63, unique=True)
     retention_days = models.PositiveIntegerField()
@@ -263,6 +271,11 @@ class RetentionPolicy(TimestampedModel):
         ordering = ["table_name"]
         constraints = [
             models.CheckConstraint(condition=models.Q(retention_days__gte=1), name="retention_policies_days_check"),
+            models.CheckConstraint(
+                condition=~models.Q(table_name__in=sorted(OWN_RETENTION)),
+                name="retention_policies_not_self_expiring",
+                violation_error_message="This table's rows expire by their own rule; it takes no retention policy.",
+            ),
         ]
 
     def __str__(self):

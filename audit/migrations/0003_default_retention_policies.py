@@ -1,5 +1,6 @@
-"""Default retention for every audit table and for session storage (seed 002's retention_policies).
-A table that does not exist (yet) is skipped by `manage.py cleanup_retention` with a warning."""
+"""Default retention for every audit table (seed 002's retention_policies). A table that does not
+exist (yet) is skipped by `manage.py cleanup_retention` with a warning. (It also gave session_storage
+a 30-day rule until 0005 took it away: stored values expire by their own expires_at.)"""
 
 from django.db import migrations
 
@@ -10,7 +11,6 @@ DEFAULTS = {
     "audit_analysis_runs": 365,
     "audit_api_calls": 90,
     "audit_data_storage": 90,
-    "session_storage": 30,
 }
 
 

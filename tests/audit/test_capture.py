@@ -166,6 +166,16 @@ def test_denied_api_access_is_recorded(api, user_a, user_b):
     assert AuditLog.objects.filter(action="access_denied_unauthenticated").count() == 2
 
 
+def test_a_flood_of_bad_tokens_writes_a_handful_of_rows_with_their_count(db):
+    client = Client()
+    for _ in range(100):
+        assert client.get(SESSIONS, HTTP_AUTHORIZATION="Bearer not-a-token").status_code == 401
+    counts = sorted(AuditLog.objects.filter(action="access_denied_unauthenticated")
+                    .values_list("details__count_this_minute", flat=True))
+    # 1, 2, 4 … 64 within one minute (two minutes at most, should the clock turn during the loop).
+    assert 7 <= len(counts) <= 14 and max(counts) >= 50 and all(count & (count - 1) == 0 for count in counts)
+
+
 @pytest.mark.urls("tests.audit.urls")
 def test_rolled_back_api_write_is_still_audited(api, user_a):
     client = api(user_a)

@@ -40,7 +40,7 @@ def run(*args):
     return out.getvalue(), err.getvalue()
 
 
-def test_defaults_cover_every_audit_table_and_session_storage(db):
+def test_defaults_cover_every_audit_table(db):
     """The data migration's defaults (applied again here: a transactional test elsewhere in the
     session may have flushed the seeded rows)."""
     import importlib
@@ -52,7 +52,7 @@ def test_defaults_cover_every_audit_table_and_session_storage(db):
     migration.add_defaults(apps, None)
     days = dict(RetentionPolicy.objects.values_list("table_name", "retention_days"))
     assert days == {"audit_logs": 365, "audit_user_activities": 365, "audit_file_uploads": 365, "audit_analysis_runs": 365,
-                    "audit_api_calls": 90, "audit_data_storage": 90, "session_storage": 30}
+                    "audit_api_calls": 90, "audit_data_storage": 90}
     assert all(RetentionPolicy.objects.values_list("enabled", flat=True))
 
 
@@ -111,16 +111,22 @@ def test_any_table_with_created_at_is_handled_and_a_missing_one_is_skipped(polic
     assert "audit_api_calls" not in summary.details["tables"]
 
 
-def test_session_storage_is_cleaned_when_it_exists(policies):
-    from audit.retention import table_shape
+def test_session_storage_has_one_retention_authority_its_own_expiry(db):
+    """A table-wide rule from created_at would delete values a user asked to keep for a year, and
+    without the per-value `expire` records: the database refuses such a policy."""
+    import importlib
 
-    has_created_at, key = table_shape("session_storage")
-    if not key:
-        pytest.skip("sessions_app's session_storage is not migrated here")
-    assert has_created_at
-    policies("session_storage", 30)
-    out, _ = run()
-    assert "session_storage: deleted 0 rows" in out
+    from django.apps import apps
+    from django.db import IntegrityError, transaction
+
+    with transaction.atomic(), pytest.raises(IntegrityError, match="retention_policies_not_self_expiring"):
+        RetentionPolicy.objects.create(table_name="session_storage", retention_days=30)
+    with connection.cursor() as cursor:  # as 0003 once made it, before the constraint
+        cursor.execute("ALTER TABLE retention_policies DROP CONSTRAINT retention_policies_not_self_expiring")
+        cursor.execute("INSERT INTO retention_policies (id, table_name, retention_days, enabled, created_at, updated_at) "
+                       "VALUES (gen_random_uuid(), 'session_storage', 30, true, now(), now())")
+    importlib.import_module("audit.migrations.0005_own_retention_tables").drop_policies_of_self_expiring_tables(apps, None)
+    assert not RetentionPolicy.objects.filter(table_name="session_storage").exists()
 
 
 def test_batch_size_must_be_positive(policies):
