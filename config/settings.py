@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from django.utils.dateparse import parse_datetime
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -140,6 +141,15 @@ SIGNUP_THROTTLE = {"attempts": env.int("SIGNUP_THROTTLE_ATTEMPTS", default=10), 
 LOGIN_URL = "accounts:login"
 # Refused API keys per address within the window (seconds), then 429.
 API_KEY_THROTTLE = {"attempts": env.int("API_KEY_THROTTLE_ATTEMPTS", default=20), "window": env.int("API_KEY_THROTTLE_WINDOW", default=300)}
+
+# Keys made by the seed's SQL (bcrypt): an unknown key of their shape costs a bcrypt check per live
+# legacy row, so failed checks are capped for the whole service per window (seconds), and none are
+# made after API_KEY_LEGACY_UNTIL (an ISO date-time; empty: until the last legacy key expires).
+API_KEY_LEGACY = {
+    "until": parse_datetime(env.str("API_KEY_LEGACY_UNTIL", default="")),
+    "checks": env.int("API_KEY_LEGACY_CHECKS", default=30),
+    "window": env.int("API_KEY_LEGACY_WINDOW", default=300),
+}
 
 # django-cryptography: encrypts secrets at rest. Derived from SECRET_KEY unless given.
 CRYPTOGRAPHY_KEY = env.str("CRYPTOGRAPHY_KEY", default=None)

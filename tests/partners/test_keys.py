@@ -10,6 +10,7 @@ from pathlib import Path
 
 import bcrypt
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -121,6 +122,34 @@ def test_a_key_made_by_the_seeds_sql_is_accepted_and_rehashed(partner_a):
         plan = " ".join(row[0] for row in cursor.fetchall())
     assert "api_keys_key_hash_key" in plan or "Seq Scan" in plan  # tiny tables may still be scanned
     assert key_client(legacy_key).get("/api/v1/partner/usage").status_code == 200
+
+
+def legacy_row(partner, key):
+    legacy_hash = bcrypt.hashpw(key.encode(), bcrypt.gensalt(4)).decode().replace("$2b$", "$2a$", 1)
+    return ApiKey.objects.create(partner=partner, key_hash=legacy_hash, expires_at=timezone.now() + keys.LIFETIME)
+
+
+def test_failed_legacy_checks_are_capped_for_the_whole_service(partner_a, settings):
+    """Each unknown legacy-shaped key costs a bcrypt check per legacy row: past the cap, from any
+    address, no more are made (the key answers as unknown) until the window passes."""
+    settings.API_KEY_LEGACY = {**settings.API_KEY_LEGACY, "checks": 3}
+    settings.API_KEY_THROTTLE = {**settings.API_KEY_THROTTLE, "attempts": 1000}
+    good = "epai_" + "GoodLegacyKeyGoodLegacyKey012345"
+    legacy_row(partner_a, good)
+    for n in range(3):
+        wrong = "epai_" + f"WrongLegacyKeyWrongLegacyKey{n:04d}"
+        assert key_client(wrong).get("/api/v1/partner/usage", REMOTE_ADDR=f"198.51.100.{n}").status_code == 401
+    assert key_client(good).get("/api/v1/partner/usage", REMOTE_ADDR="203.0.113.1").status_code == 401
+    cache.delete("api-key-legacy-checks")  # the window passed
+    assert key_client(good).get("/api/v1/partner/usage").status_code == 200
+
+
+def test_legacy_keys_are_refused_after_the_migration_window(partner_a, settings):
+    settings.API_KEY_LEGACY = {**settings.API_KEY_LEGACY, "until": timezone.now() - timedelta(seconds=1)}
+    good = "epai_" + "LateLegacyKeyLateLegacyKey012345"
+    legacy_row(partner_a, good)
+    response = key_client(good).get("/api/v1/partner/usage")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "api_key_unknown"
 
 
 def test_key_management_needs_the_owners_token_not_a_key(key_a):
