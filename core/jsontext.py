@@ -3,9 +3,9 @@ forms and uploaded `.json` files all read it here.
 
 Python's json accepts what PostgreSQL's jsonb cannot hold or what breaks later: NaN and ±Infinity,
 numbers beyond a double (1e400 reads as Infinity), integers of more than 4300 digits (ValueError),
-unpaired UTF-16 surrogates (\\ud800 with no partner: no UTF-8 text holds one), and nesting deep
-enough to exhaust the interpreter's stack. Each is refused here with a `JSONTextError` that names it.
-U+0000 is left to the caller: jsonb values store it as U+FFFD, text fields refuse it.
+unpaired UTF-16 surrogates (\\ud800 with no partner: no UTF-8 text holds one), U+0000 (no
+PostgreSQL text or jsonb value holds it), and nesting deep enough to exhaust the interpreter's stack.
+Each is refused here with a `JSONTextError` that names it.
 """
 
 import json
@@ -27,15 +27,18 @@ def loads(text: bytes | str, *, max_depth: int = MAX_DEPTH):
     if nesting_depth(raw) > max_depth:
         raise JSONTextError(f"JSON nested deeper than {max_depth} levels is not accepted.")
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+        # UTF-8 only (RFC 8259): Python's json would also read UTF-16 and UTF-32, and a UTF-8 BOM.
+        value = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float)
     except JSONTextError:
         raise
     except RecursionError as exc:  # unreachable after the depth check; kept as the last guard
         raise JSONTextError("The JSON is nested too deeply.") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise JSONTextError(f"Not valid JSON: {exc}") from exc
-    if _ESCAPED_SURROGATE.search(raw) and unstorable_text(value, nul=False):
-        raise JSONTextError("The JSON holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff): not text.")
+    if b"\\u0000" in raw or _ESCAPED_SURROGATE.search(raw):  # only then can a string hold either
+        problem = unstorable_text(value)
+        if problem:
+            raise JSONTextError(f"The JSON holds {problem}, which PostgreSQL cannot store.")
     return value
 
 
@@ -61,20 +64,20 @@ def nesting_depth(raw: bytes) -> int:
     return depth
 
 
-def unstorable_text(value, *, nul: bool = True) -> str | None:
-    """What in a parsed JSON value no PostgreSQL text can hold, keys included: 'an unpaired
-    surrogate', 'a NUL character' (unless `nul=False`), or None."""
+def unstorable_text(value) -> str | None:
+    """What in a parsed JSON value no PostgreSQL text can hold, keys included: 'a NUL character
+    (U+0000)', 'an unpaired UTF-16 surrogate', or None."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if nul and "\x00" in item:
-                return "a NUL character"
+            if "\x00" in item:
+                return "a NUL character (U+0000)"
             if not item.isascii():
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
-                    return "an unpaired surrogate"
+                    return "an unpaired UTF-16 surrogate"
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())

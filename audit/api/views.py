@@ -1,8 +1,6 @@
 """`GET /api/v1/audit/activity/`: my activity across the six audit tables (or one), newest first,
 keyset-paginated by (created_at, id) so pages stay stable while rows are added."""
 
-import base64
-import binascii
 import json
 import uuid
 from datetime import datetime
@@ -17,6 +15,7 @@ from audit.api import serializers
 from audit.models import AnalysisRun, ApiCall, AuditLog, DataStorage, FileUpload, UserActivity
 from core.api.errors import InvalidCursor
 from core.api.filters import _in_utc
+from core.api.pagination import open_cursor, seal_cursor
 from core.api.views import RLSMixin
 
 # table -> (model, kind column, summary)
@@ -31,19 +30,18 @@ SOURCES = {
 
 
 def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
-    raw = json.dumps([created_at.isoformat(), str(row_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return seal_cursor(json.dumps([created_at.isoformat(), str(row_id)]))
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    raw = open_cursor(cursor)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, row_id = json.loads(raw)
         created_at = datetime.fromisoformat(created_at)
         if created_at.tzinfo is None:
             raise ValueError("naive")
         return _in_utc(created_at), uuid.UUID(row_id)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
+    except (ValueError, TypeError, OverflowError):
         raise InvalidCursor() from None  # as core.api.pagination.CursorPagination answers
 
 

@@ -1,13 +1,34 @@
 """Pagination styles of the API. DRF's fall back to defaults on a bad number; these refuse it with a
 400, as their schema (minimum values) documents."""
 
+import base64
+import binascii
 import re
+from urllib import parse
 
+from django.core import signing
 from django.core.exceptions import ValidationError as ModelValidationError
 from rest_framework import pagination
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
+from rest_framework.utils.urls import replace_query_param
 
 from core.api.errors import InvalidCursor
+
+_cursor_signer = signing.Signer(salt="core.api.pagination.cursor")
+MAX_NUMBER = 10**9  # no page, size or offset of ours is larger; PostgreSQL's OFFSET stops at 2**63
+
+
+def seal_cursor(text: str) -> str:
+    """An opaque cursor: `text` signed with SECRET_KEY, so that a cursor this API did not give out,
+    or one changed by hand, is refused (`open_cursor`) before any of it reaches a query."""
+    return base64.urlsafe_b64encode(_cursor_signer.sign(text).encode()).decode().rstrip("=")
+
+
+def open_cursor(token: str) -> str:
+    try:
+        return _cursor_signer.unsign(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+    except (binascii.Error, ValueError, signing.BadSignature):
+        raise InvalidCursor() from None
 
 
 class StrictNumbers:
@@ -21,8 +42,8 @@ class StrictNumbers:
         if value is None:
             return default
         minimum = self.strict_numbers[name]
-        if not re.fullmatch(r"[0-9]+", value) or int(value) < minimum:
-            raise ValidationError({name: [f"A whole number of at least {minimum} is required."]})
+        if not re.fullmatch(r"[0-9]{1,10}", value) or not minimum <= int(value) <= MAX_NUMBER:
+            raise ValidationError({name: [f"A whole number from {minimum} to {MAX_NUMBER} is required."]})
         return int(value)
 
     def get_schema_operation_parameters(self, view):
@@ -30,6 +51,7 @@ class StrictNumbers:
         for parameter in parameters:
             if parameter["name"] in self.strict_numbers:
                 parameter["schema"]["minimum"] = self.strict_numbers[parameter["name"]]
+                parameter["schema"]["maximum"] = MAX_NUMBER
         return parameters
 
 
@@ -64,22 +86,28 @@ class CursorPagination(StrictNumbers, pagination.CursorPagination):
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
 
+    def encode_cursor(self, cursor):
+        tokens = {"o": cursor.offset, "r": int(cursor.reverse)}
+        if cursor.position is not None:
+            tokens["p"] = cursor.position
+        return replace_query_param(self.base_url, self.cursor_query_param, seal_cursor(parse.urlencode(tokens)))
+
     def decode_cursor(self, request):
-        """DRF's, but a cursor that is not one of ours is a 400 `invalid_cursor` (DRF: 404), and its
-        position must be a value of the ordering field: a tampered one would reach the query."""
+        """DRF's, for a sealed cursor (seal_cursor): one not given out here is a 400
+        `invalid_cursor` (DRF: 404). Its position is checked as a value of the ordering field too."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        tokens = parse.parse_qs(open_cursor(encoded), keep_blank_values=True)
         try:
-            cursor = super().decode_cursor(request)
-        except NotFound:
+            offset = pagination._positive_int(tokens.get("o", ["0"])[0], cutoff=self.offset_cutoff)
+            reverse = bool(int(tokens.get("r", ["0"])[0]))
+            position = tokens.get("p", [None])[0]
+            if position is not None:
+                self._model._meta.get_field(self.ordering[0].lstrip("-")).to_python(position)
+        except (ModelValidationError, ValueError, TypeError, OverflowError):
             raise InvalidCursor() from None
-        if cursor is not None and cursor.position is not None:
-            field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
-            try:
-                if "\x00" in cursor.position:
-                    raise ValueError("NUL")
-                field.to_python(cursor.position)
-            except (ModelValidationError, ValueError, TypeError, OverflowError):
-                raise InvalidCursor() from None
-        return cursor
+        return pagination.Cursor(offset=offset, reverse=reverse, position=position)
 
 
 class LimitOffsetPagination(StrictNumbers, pagination.LimitOffsetPagination):

@@ -5,7 +5,6 @@ from rest_framework import serializers
 
 from core.api import serializers as api_serializers
 from sessions_app import codecs
-from sessions_app.codecs import ESCAPED_NUL
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession, ValueType, file_name_validator, storage_key_validator
 
 
@@ -73,7 +72,6 @@ class AnalysisSessionSerializer(api_serializers.ModelSerializer):
             raise serializers.ValidationError("Must be plain JSON (finite numbers).") from None
         if len(text) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(f"At most {MAX_METADATA_BYTES} bytes of JSON.")
-        value = json.loads(ESCAPED_NUL.sub(r"\1\\ufffd", text))  # jsonb cannot hold U+0000
         try:
             codecs.check_json(value)
         except codecs.CodecError as exc:

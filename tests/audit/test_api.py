@@ -69,7 +69,7 @@ def test_invalid_parameters_are_400(api, user_a, params):
     assert response.status_code == 400 and "error" in response.json()
 
 
-def test_an_unknown_cursor_is_404_as_in_drf_cursor_pagination(api, user_a):
+def test_an_unknown_cursor_is_400_invalid_cursor(api, user_a):
     response = api(user_a).get(URL, {"cursor": "0"})
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_cursor"
 

@@ -132,7 +132,6 @@ def test_ask_stores_the_question_and_a_pending_answer(api, user_a):
     [
         ({"type": "user"}, {"content": {"text": ["This field is required."]}}),
         ({"type": "user", "text": "   "}, {"content": {"text": ["May not be blank or contain NUL characters."]}}),
-        ({"type": "user", "text": "a\x00b"}, {"content": {"text": ["May not be blank or contain NUL characters."]}}),
         ({"type": "user", "text": "x" * 4001}, {"content": {"text": ["Must be shorter than or equal to 4000 characters."]}}),
         ({"type": "user", "text": "hi", "tenant_id": "x"}, {"content": {"tenant_id": ["Unknown field."]}}),
         ({"type": "ai", "answer": "I am the assistant"}, {"content": {"type": ["Must be one of: user."]}}),
