@@ -2,9 +2,10 @@
 
 import bcrypt
 import pytest
+from django.conf import settings
 from django.test import Client
 
-from accounts.models import AuthUser
+from accounts.models import AuthSession, AuthUser
 from tests.conftest import PASSWORD
 
 
@@ -100,6 +101,49 @@ def test_logout_signs_out(user_a, pages):
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert client.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_a_cookie_copied_before_logout_is_refused_after_it(user_a):
+    """Page sessions are auth.sessions rows: logout deletes the row, so a copy of the (signed) cookie
+    made before signs in no one, wherever it is replayed."""
+    browser = Client()
+    browser.post("/accounts/login/", {"email": user_a.email, "password": PASSWORD})
+    auth_session = AuthSession.objects.get(user=user_a)
+    assert auth_session.aal == "aal1" and auth_session.ip == "127.0.0.1"
+    copied = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    thief = Client()
+    thief.cookies[settings.SESSION_COOKIE_NAME] = copied
+    assert thief.get("/").status_code == 200  # the copy works while the session lives
+
+    browser.post("/accounts/logout/")
+    assert not AuthSession.objects.filter(user=user_a).exists()
+    thief.cookies[settings.SESSION_COOKIE_NAME] = copied
+    assert thief.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_signing_in_again_ends_the_previous_session(user_a):
+    browser = Client()
+    browser.post("/accounts/login/", {"email": user_a.email, "password": PASSWORD})
+    first = AuthSession.objects.get(user=user_a).pk
+    browser.post("/accounts/login/", {"email": user_a.email, "password": PASSWORD})
+    sessions = list(AuthSession.objects.filter(user=user_a).values_list("pk", flat=True))
+    assert len(sessions) == 1 and sessions[0] != first
+
+
+def test_failed_logins_are_throttled_per_account_from_any_address(user_a, settings):
+    settings.LOGIN_THROTTLE = {"attempts": 2, "window": 60}  # per account: 4 times that
+    for n in range(8):
+        Client(REMOTE_ADDR=f"198.51.100.{n}").post("/accounts/login/", {"email": user_a.email, "password": "wrong"})
+    response = Client(REMOTE_ADDR="203.0.113.50").post("/accounts/login/", {"email": user_a.email, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_sign_up_is_throttled_per_address(db, settings):
+    settings.SIGNUP_THROTTLE = {"attempts": 2, "window": 60}
+    for n in range(2):
+        Client().post("/accounts/signup/", {"email": f"new{n}@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
+    response = Client().post("/accounts/signup/", {"email": "new9@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
+    assert response.status_code == 429 and not AuthUser.objects.filter(email="new9@example.com").exists()
 
 
 def test_password_change_signs_out_existing_browsers(user_a, pages):
