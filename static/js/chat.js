@@ -1,5 +1,5 @@
 /* The chat page: ask without reloading, watch the answer arrive (Server-Sent Events), draw charts
-   with the vendored Vega-Lite. Text from the server is always set with textContent, never as HTML. */
+   with the vendored Vega-Lite (static/js/charts.js). Text from the server is always set with textContent, never as HTML. */
 (function () {
   "use strict";
 
@@ -85,12 +85,8 @@
     }
     var canvas = el("div", { "class": "chart-canvas" });
     figure.appendChild(canvas);
-    if (typeof vegaEmbed !== "function") {
-      canvas.textContent = "Charts need Vega (static/vendor/vega).";
-      return;
-    }
     var width = Math.max(280, (figure.clientWidth || 600) - 40);
-    vegaEmbed(canvas, vegaLiteSpec(chart, width), { mode: "vega-lite", actions: false, renderer: "svg" }).catch(function (error) {
+    Charts.vegaLite(canvas, vegaLiteSpec(chart, width)).catch(function (error) {
       canvas.textContent = "The chart could not be drawn: " + error.message;
     });
   }
