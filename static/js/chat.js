@@ -41,12 +41,16 @@
     chart.series.forEach(function (series) {
       series.points.forEach(function (point) { values.push({ x: point.x, y: point.y, series: series.name }); });
     });
-    var base = { width: width, height: 240, data: { values: values }, config: { view: { stroke: null } } };
+    var base = {
+      width: "container", autosize: { type: "fit-x", contains: "padding" }, height: 240,
+      data: { values: values }, config: { view: { stroke: null } }
+    };
     var color = { field: "series", type: "nominal", title: null };
     if (chart.kind === "pie") {
       base.mark = { type: "arc", tooltip: true };
       base.encoding = { theta: { field: "y", type: "quantitative" }, color: { field: "x", type: "nominal", title: chart.x || null } };
       base.width = Math.min(width, 320);
+      delete base.autosize;
     } else if (chart.kind === "line") {
       base.mark = { type: "line", point: true, tooltip: true };
       base.encoding = {
