@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.dateparse import parse_datetime
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI assets served locally, not from a CDN
+    "csp",
     "pgtrigger",
     "core",
     "accounts",
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,6 +80,24 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------
+# Scripts only from this site or an inline <script nonce="{{ request.csp_nonce }}">: no 'unsafe-inline'
+# and no 'unsafe-eval' (charts draw with vega-interpreter and Plotly's strict bundle). Styles allow
+# inline ones: vega-embed, Plotly and Swagger UI add <style> elements at run time. No form-action: the
+# GA4 "connect" form is answered by a redirect to Google's consent page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # stored images are shown as data: URLs; Swagger UI's icons too
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Database -------------------------------------------------------------------------------------
 # No DATABASE_URL: an embedded PostgreSQL 18 under var/ (tests use a throw-away directory).

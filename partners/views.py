@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mixins import end_user_required
@@ -19,17 +20,18 @@ def _partner(request) -> Partner | None:
 def _portal(request, partner, new_key=None, status=200):
     api_key = ApiKey.objects.for_user(request.end_user).filter(partner=partner).first()
     usage = services.usage(partner, USAGE_DAYS)
-    peak = max([row["event_count"] for row in usage] + [1])
+    busiest = max(usage, key=lambda row: row["event_count"])
     context = {
         "partner": partner,
         "api_key": api_key,
         "key_status": services.key_status(api_key),
         "new_key": new_key,
-        "usage": [_bar(i, row, peak) for i, row in enumerate(usage)],
+        "usage_chart": _usage_chart(usage),
         "usage_first": usage[0]["date"],
         "usage_last": usage[-1]["date"],
         "usage_total": sum(row["event_count"] for row in usage),
-        "usage_peak": peak,
+        "usage_busiest": busiest if busiest["event_count"] else None,
+        "ingest_url": request.build_absolute_uri(reverse("ingest-events")),
         "logs": RequestLog.objects.for_user(request.end_user).filter(partner=partner)[:10],
         "insights": Insight.objects.for_user(request.end_user).filter(partner=partner).select_related("model")[:5],
         "models": sorted(insights.REGISTRY),
@@ -40,10 +42,27 @@ def _portal(request, partner, new_key=None, status=200):
     return response
 
 
-def _bar(index: int, row: dict, peak: int) -> dict:
-    """One day's bar in the 300×110 chart (SVG y grows downwards)."""
-    height = round(100 * row["event_count"] / peak)
-    return {**row, "x": index * 10 + 1, "y": 105 - height, "height": height}
+def _usage_chart(usage: list[dict]) -> dict:
+    """Events per UTC day as a Vega-Lite bar chart (drawn by static/js/charts.js), insights in the tooltip."""
+    day = {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "width": "container",
+        "height": 180,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "data": {"values": [{"day": row["date"].isoformat(), "events": row["event_count"], "insights": row["insight_count"]} for row in usage]},
+        "mark": {"type": "bar", "color": "#0172ad", "tooltip": True},
+        "encoding": {
+            "x": {**day, "title": None, "axis": {"format": "%b %d", "labelAngle": 0, "tickCount": {"interval": "utcweek"}}},
+            "y": {"field": "events", "type": "quantitative", "title": "Events", "axis": {"tickMinStep": 1, "format": "~s"}},
+            "tooltip": [
+                {**day, "title": "Day (UTC)", "format": "%a %b %d, %Y"},
+                {"field": "events", "type": "quantitative", "title": "Events", "format": ","},
+                {"field": "insights", "type": "quantitative", "title": "Insights", "format": ","},
+            ],
+        },
+        "config": {"view": {"stroke": None}},
+    }
 
 
 @end_user_required

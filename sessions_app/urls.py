@@ -23,5 +23,6 @@ urlpatterns = [
     path("analysis/<uuid:pk>/describe/", views.RunDescribe.as_view(), name="analysis-describe"),
     # A key is any text without "/" (sessions_app.storage.check_key).
     path("analysis/<uuid:pk>/values/<str:key>/", views.StoredValueDetail.as_view(), name="stored-value"),
+    path("analysis/<uuid:pk>/values/<str:key>/csv/", views.StoredValueCSV.as_view(), name="stored-value-csv"),
     path("analysis/<uuid:pk>/values/<str:key>/delete/", views.StoredValueDelete.as_view(), name="stored-value-delete"),
 ]

@@ -9,16 +9,17 @@ from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import Now
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import content_disposition_header
 from django.views import generic
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from core.pages import OwnedPageMixin
 from sessions_app import services, uploads
-from sessions_app.codecs import CodecError
+from sessions_app.codecs import PLOTLY, VEGA_LITE, CodecError
 from sessions_app.forms import AnalysisSessionForm, DescribeForm, DraftFileForm, ResearchSessionForm, StoreValueForm, UploadFileForm
 from sessions_app.models import AnalysisSession, AnalysisStatus, DraftFile, ResearchSession, ValueType
 from sessions_app.storage import InvalidKey, SessionStorage, StorageError
@@ -334,9 +335,10 @@ class StoredValuePage(OwnedPageMixin, generic.detail.SingleObjectMixin, generic.
 
 
 class StoredValueDetail(StoredValuePage):
-    """Drawn by type: a DataFrame as a paginated table, an image (a data: URL in <img>, SVG too:
-    never inlined), a Vega-Lite figure with vega-embed, JSON pretty-printed. A sensitive value stays
-    hidden until asked for (`?reveal=1`, a read audited like any other)."""
+    """Drawn by type: a DataFrame as a paginated table (and a CSV download), an image (a data: URL in
+    <img>, SVG too: never inlined), a figure drawn with Vega-Lite or Plotly (static/js/charts.js), JSON
+    pretty-printed. A sensitive value stays hidden until asked for (`?reveal=1`, a read audited like
+    any other)."""
 
     template_name = "sessions_app/stored_value.html"
 
@@ -366,18 +368,36 @@ class StoredValueDelete(StoredValuePage):
         return redirect("sessions_app:analysis-detail", self.object.pk)
 
 
+class StoredValueCSV(StoredValuePage):
+    """A DataFrame as a CSV download: a read, audited like the page's."""
+
+    def get(self, request, *args, **kwargs):
+        if self.entry.value_type != ValueType.DATAFRAME:
+            raise Http404("Not a DataFrame.")
+        found = self.storage.read(self.entry.key)
+        if found is None:  # expired or deleted since
+            raise Http404("No such value.")
+        frame = _readable_dates(found[1])
+        response = HttpResponse(frame.to_csv(index=not isinstance(frame.index, pd.RangeIndex)), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, f"{self.entry.key}.csv")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 def _rendering(entry, value, page_number) -> dict:
     """What the template draws for a value of each type."""
     if entry.value_type == ValueType.DATAFRAME:
         paginator = Paginator(range(len(value)), FRAME_PAGE_ROWS)
         page = paginator.get_page(page_number)
+        dtypes = [str(t) for t in value.dtypes]  # before dates become text: the zone shows here
+        value = _readable_dates(value)
         rows = value.iloc[page.start_index() - 1 if len(value) else 0:page.end_index()]
         index_names = [name if name is not None else "" for name in value.index.names]
         return {
             "frame": {
                 "index_names": index_names,
                 "columns": [str(c) for c in value.columns],
-                "dtypes": [str(t) for t in value.dtypes],
+                "dtypes": dtypes,
                 "rows": [(_labels(label), [_cell(v) for v in row]) for label, row in zip(rows.index, rows.itertuples(index=False))],
                 "shape": value.shape,
             },
@@ -386,10 +406,42 @@ def _rendering(entry, value, page_number) -> dict:
     if entry.value_type == ValueType.IMAGE:
         return {"image": value}
     if entry.value_type == ValueType.FIGURE:
-        return {"figure": value, "figure_json": json.dumps(value.spec, indent=2)}
+        return {"figure": value, "figure_spec": _fitted(value), "figure_json": json.dumps(value.spec, indent=2),
+                "plotly": value.library == PLOTLY}
     if entry.value_type == ValueType.JSON:
         return {"pretty": json.dumps(value, indent=2, ensure_ascii=False)}
     return {"text": value}
+
+
+def _fitted(figure) -> dict:
+    """The spec as drawn: a single-view Vega-Lite chart with no width of its own fills the page's width."""
+    spec = figure.spec
+    if figure.library == VEGA_LITE and ("mark" in spec or "layer" in spec) and "width" not in spec:
+        return {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}, **spec}
+    return spec
+
+
+def _readable_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its datetime columns and index levels that hold dates (every value at midnight)
+    as the dates alone: 2026-01-05, not 2026-01-05 00:00:00+00:00 (the zone is in the dtype)."""
+    out = frame.copy()
+    for position in range(frame.shape[1]):
+        out.isetitem(position, _dates(frame.iloc[:, position]))
+    if isinstance(frame.index, pd.MultiIndex):
+        out.index = frame.index.set_levels([_dates(level) for level in frame.index.levels])
+    else:
+        out.index = _dates(frame.index)
+    return out
+
+
+def _dates(values):
+    """A Series or Index of datetimes all at midnight as YYYY-MM-DD text; anything else unchanged."""
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values
+    dt = values.dt if isinstance(values, pd.Series) else values
+    if not ((dt.normalize() == values) | values.isna()).all():
+        return values
+    return dt.strftime("%Y-%m-%d")
 
 
 def _labels(label) -> list:

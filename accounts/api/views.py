@@ -29,7 +29,9 @@ class TokenView(APIView):
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from exc
         token = tokens.issue(user)
         audit.activity("token_issued", user=user, details={"expires_in": token.get("expires_in")})
-        return Response(AccessTokenSerializer(token).data, status=status.HTTP_200_OK)
+        # Never cached (OAuth 2.0, RFC 6749 section 5.1), like every response that shows a secret.
+        return Response(AccessTokenSerializer(token).data, status=status.HTTP_200_OK,
+                        headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     def get_authenticate_header(self, request):
         return 'Bearer realm="api"'

@@ -1,5 +1,5 @@
 /* The chat page: ask without reloading, watch the answer arrive (Server-Sent Events), draw charts
-   with the vendored Vega-Lite. Text from the server is always set with textContent, never as HTML. */
+   with the vendored Vega-Lite (static/js/charts.js). Text from the server is always set with textContent, never as HTML. */
 (function () {
   "use strict";
 
@@ -41,12 +41,16 @@
     chart.series.forEach(function (series) {
       series.points.forEach(function (point) { values.push({ x: point.x, y: point.y, series: series.name }); });
     });
-    var base = { width: width, height: 240, data: { values: values }, config: { view: { stroke: null } } };
+    var base = {
+      width: "container", autosize: { type: "fit-x", contains: "padding" }, height: 240,
+      data: { values: values }, config: { view: { stroke: null } }
+    };
     var color = { field: "series", type: "nominal", title: null };
     if (chart.kind === "pie") {
       base.mark = { type: "arc", tooltip: true };
       base.encoding = { theta: { field: "y", type: "quantitative" }, color: { field: "x", type: "nominal", title: chart.x || null } };
       base.width = Math.min(width, 320);
+      delete base.autosize;
     } else if (chart.kind === "line") {
       base.mark = { type: "line", point: true, tooltip: true };
       base.encoding = {
@@ -85,12 +89,8 @@
     }
     var canvas = el("div", { "class": "chart-canvas" });
     figure.appendChild(canvas);
-    if (typeof vegaEmbed !== "function") {
-      canvas.textContent = "Charts need Vega (static/vendor/vega).";
-      return;
-    }
     var width = Math.max(280, (figure.clientWidth || 600) - 40);
-    vegaEmbed(canvas, vegaLiteSpec(chart, width), { mode: "vega-lite", actions: false, renderer: "svg" }).catch(function (error) {
+    Charts.vegaLite(canvas, vegaLiteSpec(chart, width)).catch(function (error) {
       canvas.textContent = "The chart could not be drawn: " + error.message;
     });
   }

@@ -6,6 +6,7 @@ import pytest
 
 import audit
 from audit.models import AUDIT_MODELS, AuditLog
+from tests.conftest import PASSWORD
 
 ACTIVITY = "/activity/"
 
@@ -87,3 +88,17 @@ def test_admin_retention_policies_are_editable(admin_client):
     assert policy.retention_days == 20
     change = AuditLog.objects.get(resource_type="retention_policies", action="update")
     assert change.details["changes"]["retention_days"] == {"old": 10, "new": 20}
+
+
+CHROME_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def test_sign_ins_name_the_browser_not_the_user_agent(pages, user_a):
+    for agent in (CHROME_LINUX, FIREFOX_WINDOWS, "python-httpx/0.28.1"):
+        response = pages().post("/accounts/login/", {"email": user_a.email, "password": PASSWORD}, HTTP_USER_AGENT=agent)
+        assert response.status_code == 302
+    page = pages(user_a).get(ACTIVITY).content.decode()
+    assert ">Chrome on Linux</td>" in page and ">Firefox on Windows</td>" in page
+    assert f'title="{CHROME_LINUX}"' in page  # the raw header stays at hand
+    assert "<small>python-httpx/0.28.1</small>" in page  # no browser in it: shown as sent

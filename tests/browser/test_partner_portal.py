@@ -3,8 +3,10 @@ see the usage chart, revoke the key."""
 
 import json
 import urllib.request
+from datetime import UTC
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from partners import keys
@@ -37,7 +39,7 @@ def test_partner_portal(page, live_server, make_user):
     page.get_by_role("button", name="Generate key").click()
     key = page.get_by_test_id("new-key").inner_text()
     assert key.startswith("epai_") and ApiKey.objects.get().key_hash == keys.hash_key(key)
-    expect(page.get_by_role("button", name="Copy")).to_be_visible()
+    expect(page.get_by_role("alert").get_by_role("button", name="Copy")).to_be_visible()
     expect(page.get_by_test_id("key-status")).to_have_text("active")
 
     page.goto(f"{live_server.url}/partner/")  # the key was shown once: gone for good
@@ -47,10 +49,14 @@ def test_partner_portal(page, live_server, make_user):
 
     assert ingest(live_server, key, 12) == 201
     page.reload()
-    expect(page.get_by_text("12 events · busiest day 12")).to_be_visible()
+    today = timezone.now().astimezone(UTC)
+    expect(page.get_by_test_id("usage-summary")).to_contain_text("12 events from")
+    expect(page.get_by_test_id("usage-summary")).to_contain_text(f"busiest day {today:%b} {today.day} with 12 events")
     chart = page.get_by_test_id("usage-chart")
-    expect(chart.locator("rect")).to_have_count(30)
-    assert chart.locator("rect").last.get_attribute("height") == "100"  # today is the busiest day
+    bars = chart.locator("svg .mark-rect path")
+    expect(bars).to_have_count(30)  # drawn by Vega-Lite, one bar per UTC day
+    heights = [box["height"] for box in (bar.bounding_box() for bar in bars.all())]
+    assert heights[-1] > 100 and not any(heights[:-1])  # today is the only day with events
     expect(page.locator("table code", has_text="/api/v1/ingest/events").first).to_be_visible()
     assert IngestionEvent.objects.count() == 12
 

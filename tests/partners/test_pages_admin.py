@@ -29,7 +29,7 @@ def test_portal_creates_the_profile_then_shows_the_key_once(client, user_a):
 
     key_client(key).post("/api/v1/ingest/events", event(), format="json")
     portal = client.get("/partner/").content.decode()
-    assert "1 events" in portal and "/api/v1/ingest/events" in portal  # usage and recent requests
+    assert "1 event from" in portal and "/api/v1/ingest/events" in portal  # usage and recent requests
 
     client.post("/partner/key/revoke/")
     assert ApiKey.objects.get().revoked_at is not None

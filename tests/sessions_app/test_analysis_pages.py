@@ -80,8 +80,9 @@ def test_each_type_is_drawn_on_its_page(browser, session):
     assert 'src="data:image/svg+xml;base64,' in svg and "<rect" not in svg  # an <img>, never inlined
 
     chart = browser.get(f"/analysis/{session.pk}/values/chart/").content.decode()
-    assert "vendor/vega/vega-embed.min.js" in chart and 'id="figure-spec"' in chart
-    assert "Vega-Lite only" in browser.get(f"/analysis/{session.pk}/values/plotly/").content.decode()
+    assert "vendor/vega/vega-embed.min.js" in chart and 'id="figure-spec"' in chart and "plotly" not in chart
+    plotly = browser.get(f"/analysis/{session.pk}/values/plotly/").content.decode()
+    assert 'data-chart="plotly"' in plotly and "vendor/plotly/plotly-strict.min.js" in plotly
     assert "&quot;b&quot;: [\n    1," in browser.get(f"/analysis/{session.pk}/values/result/").content.decode()
 
 
@@ -95,6 +96,48 @@ def test_a_sensitive_value_is_hidden_until_revealed_and_the_reveal_is_audited(br
     revealed = browser.get(f"/analysis/{session.pk}/values/token/?reveal=1").content.decode()
     assert "tok-very-secret" in revealed
     assert list(DataStorage.objects.exclude(pk__in=audited).values_list("operation", "storage_key")) == [("get", "token")]
+
+
+def dated_frame() -> pd.DataFrame:
+    days = pd.date_range("2026-01-05", periods=2, freq="D", tz="UTC", name="day")
+    seen = pd.to_datetime(["2026-01-05 10:30", "2026-01-06 00:00"], utc=True)
+    return pd.DataFrame({"orders": [38, 42], "last_seen": seen}, index=days)
+
+
+def test_a_dataframe_shows_dates_as_dates(browser, session):
+    SessionStorage(session).set("sales", dated_frame())
+    page = browser.get(f"/analysis/{session.pk}/values/sales/").content.decode()
+    assert '<th scope="row">2026-01-05</th>' in page and "2026-01-05 00:00:00" not in page  # dates: the day alone
+    assert "2026-01-05 10:30:00+00:00" in page and "datetime64" in page  # times keep theirs; the dtype names the zone
+    assert f'href="/analysis/{session.pk}/values/sales/csv/"' in page
+
+
+def test_a_dataframe_downloads_as_csv_and_the_read_is_audited(browser, session):
+    SessionStorage(session).set("weekly sales", dated_frame())
+    audited = set(DataStorage.objects.values_list("pk", flat=True))
+    response = browser.get(f"/analysis/{session.pk}/values/weekly%20sales/csv/")
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="weekly sales.csv"'
+    assert response["Cache-Control"] == "private, no-store"
+    assert response.content.decode() == (
+        "day,orders,last_seen\n2026-01-05,38,2026-01-05 10:30:00+00:00\n2026-01-06,42,2026-01-06 00:00:00+00:00\n"
+    )
+    assert list(DataStorage.objects.exclude(pk__in=audited).values_list("operation", "storage_key")) == [("get", "weekly sales")]
+
+    SessionStorage(session).set("plain", pd.DataFrame({"a": [1, 2]}))  # a default index is left out
+    assert browser.get(f"/analysis/{session.pk}/values/plain/csv/").content.decode() == "a\n1\n2\n"
+
+
+def test_csv_download_is_the_owners_only_and_only_of_a_dataframe(browser, session, user_b, pages, client):
+    storage = SessionStorage(session)
+    storage.set("sales", dated_frame())
+    storage.set("note", "not a table")
+    url = f"/analysis/{session.pk}/values/sales/csv/"
+    assert pages(user_b).get(url).status_code == 404
+    assert client.get(url).status_code == 302  # signed out: to the login page
+    assert not DataStorage.objects.filter(operation="get").exists()  # nobody else read anything
+    assert browser.get(f"/analysis/{session.pk}/values/note/csv/").status_code == 404
+    assert browser.get(f"/analysis/{session.pk}/values/missing/csv/").status_code == 404
 
 
 def test_describe_from_the_page(browser, session):
