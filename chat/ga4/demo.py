@@ -305,10 +305,9 @@ class DemoProperty(ReportSource):
         """Sort in place by the request's orderBys (the last is applied first; stable)."""
         for order in reversed(order_bys):
             descending = bool(order.get("desc"))
-            if "metric" in order:
-                index = metrics.index(order["metric"].get("metricName")) if order["metric"].get("metricName") in metrics else None
-                if index is not None:
-                    rows.sort(key=lambda row: row[1][index], reverse=descending)
+            if "metric" in order and order["metric"].get("metricName") in metrics:
+                index = metrics.index(order["metric"]["metricName"])
+                rows.sort(key=lambda row: row[1][index], reverse=descending)
             elif "dimension" in order and dimension and order["dimension"].get("dimensionName") == dimension:
                 rows.sort(key=lambda row: row[0][0], reverse=descending)
 
