@@ -10,15 +10,15 @@ class GA4CredentialAdmin(admin.ModelAdmin):
     Staff may rename one; connecting and revoking are the owner's (they talk to the provider)."""
 
     list_display = ["property_id", "property_name", "user", "status", "token_expiry", "last_refreshed_at", "updated_at"]
-    list_filter = ["status", "created_at"]
+    list_filter = ["status", "is_demo", "created_at"]
     search_fields = ["property_id", "property_name", "user__email", "=id"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
     fields = [
-        "id", "user", "tenant_id", "property_id", "property_name", "status", "scopes",
+        "id", "user", "tenant_id", "property_id", "property_name", "is_demo", "status", "scopes",
         "token_expiry", "last_refreshed_at", "created_at", "updated_at",
     ]
-    readonly_fields = ["id", "user", "tenant_id", "property_id", "status", "scopes", "token_expiry", "last_refreshed_at", "created_at", "updated_at"]
+    readonly_fields = ["id", "user", "tenant_id", "property_id", "is_demo", "status", "scopes", "token_expiry", "last_refreshed_at", "created_at", "updated_at"]
     date_hierarchy = "created_at"
 
     def get_queryset(self, request):

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import time
+from datetime import datetime
 
 import fastjsonschema
 from django.db import IntegrityError, ProgrammingError, connection, transaction
@@ -128,23 +129,26 @@ def _plainly_valid(event) -> bool:
 
 COLUMNS = "partner_id, event_type, data, source, version, metadata, client_event_id"
 COPY = f"COPY ingestion_events (id, {COLUMNS}) FROM STDIN"
+COPY_RECEIVED_AT = f"COPY ingestion_events (id, {COLUMNS}, created_at) FROM STDIN"  # store(received_at=...)
 # The role in force and whether it sees the partner (RLS on `partners`: its owner only).
 OWN_PARTNER = "SELECT current_setting('role'), EXISTS (SELECT 1 FROM partners WHERE id = %s)"
 SET_ROLE = "SELECT set_config('role', %s, true)"
 # The same rows by INSERT, a client id already stored skipped: when COPY met one.
 INSERT_NEW = f"""
-    INSERT INTO ingestion_events ({COLUMNS})
-    SELECT %s, e.event_type, e.data, e.source, e.version, e.metadata, e.id
+    INSERT INTO ingestion_events ({COLUMNS}, created_at)
+    SELECT %s, e.event_type, e.data, e.source, e.version, e.metadata, e.id, COALESCE(%s, statement_timestamp())
     FROM jsonb_to_recordset(%s::jsonb)
          AS e(id uuid, event_type text, data jsonb, source text, version text, metadata jsonb)
     ON CONFLICT (partner_id, client_event_id) DO NOTHING
     RETURNING client_event_id"""
 
 
-def store(partner_id, events: list[dict]) -> dict:
+def store(partner_id, events: list[dict], *, received_at: datetime | None = None) -> dict:
     """Store a valid batch in the current transaction, all of it or nothing (an error propagates).
     A client id repeated in the batch is stored once; one this partner stored before is skipped;
-    both are reported back in `duplicates`, once per extra copy.
+    both are reported back in `duplicates`, once per extra copy. The rows' `created_at` is the
+    statement's time, or `received_at` for a backfill of past batches (the demo's history): never
+    taken from a request.
 
     The rows go by one `COPY ... FROM STDIN`: half the database's work of an INSERT reading the batch
     from a jsonb parameter, and the statement-level triggers (the daily rollup) fire as for an INSERT.
@@ -161,36 +165,40 @@ def store(partner_id, events: list[dict]) -> dict:
                 continue
             copies[client_id] = 1
         rows.append((event, client_id))
-    values = _copy_rows(partner_id, rows)  # before any statement: what jsonb cannot hold stops nothing half-way
+    values = _copy_rows(partner_id, rows, received_at)  # before any statement: what jsonb cannot hold stops nothing half-way
+    statement = COPY if received_at is None else COPY_RECEIVED_AT
     if not copies:  # nothing can conflict
-        _copy(partner_id, values)
+        _copy(partner_id, values, statement)
         stored, stored_ids = len(rows), ()
     else:
         try:
             with transaction.atomic():
-                _copy(partner_id, values)
+                _copy(partner_id, values, statement)
             stored, stored_ids = len(rows), copies
         except IntegrityError:
-            returned = _insert_new(partner_id, [event for event, _ in rows])
+            returned = _insert_new(partner_id, [event for event, _ in rows], received_at)
             stored, stored_ids = len(returned), {client_id.hex for client_id in returned if client_id is not None}
     duplicates = [_dashed(client_id) for client_id, count in copies.items() for _ in range(count - (client_id in stored_ids))]
     return {"received": len(events), "stored": stored, "duplicates": duplicates}
 
 
-def _copy_rows(partner_id, rows: list[tuple[dict, str | None]]) -> list[tuple]:
-    """The COPY rows of (event, client id) pairs: a new row id, `data` and `metadata` as JSON text."""
+def _copy_rows(partner_id, rows: list[tuple[dict, str | None]], received_at: datetime | None = None) -> list[tuple]:
+    """The COPY rows of (event, client id) pairs: a new row id, `data` and `metadata` as JSON text
+    (and `received_at`, when given, as the last column: COPY_RECEIVED_AT)."""
     partner = str(partner_id)
+    extra = () if received_at is None else (received_at,)
     try:
         return [(row_id, partner, event["event_type"], _json(event["data"]), event["source"], event["version"],
-                 None if event.get("metadata") is None else _json(event["metadata"]), client_id)
+                 None if event.get("metadata") is None else _json(event["metadata"]), client_id, *extra)
                 for row_id, (event, client_id) in zip(_new_ids(len(rows)), rows)]
     except ValueError as exc:  # the encoder's "Out of range float values are not JSON compliant"
         raise NotStorable("A number in the events is beyond the range of a double (±1.8e308): jsonb cannot hold it.") from exc
 
 
-def _copy(partner_id, values: list[tuple]) -> None:
-    """COPY the rows. PostgreSQL refuses COPY FROM into a table under row-level security ("COPY FROM
-    not supported with row-level security"), so the request's role (`authenticated`) gives way to
+def _copy(partner_id, values: list[tuple], statement: str = COPY) -> None:
+    """COPY the rows (`statement`: COPY, or COPY_RECEIVED_AT for rows that carry their time).
+    PostgreSQL refuses COPY FROM into a table under row-level security ("COPY FROM not supported
+    with row-level security"), so the request's role (`authenticated`) gives way to
     the connection role, which owns the table, for this one statement. What the insert policy
     (`partner_id IN (SELECT id FROM partners WHERE user_id = auth.uid())`) would check of every row,
     all of which carry `partner_id`, is checked first under RLS: the partner must be visible, that
@@ -207,12 +215,12 @@ def _copy(partner_id, values: list[tuple]) -> None:
             cursor.execute(SET_ROLE, (own,))
         started = time.perf_counter()
         try:
-            with cursor.copy(COPY) as copy:
+            with cursor.copy(statement) as copy:
                 write = copy.write_row
                 for row in values:
                     write(row)
         finally:
-            db.record(COPY, started)  # a failed statement too, as Django does
+            db.record(statement, started)  # a failed statement too, as Django does
         if role != own:
             cursor.execute(SET_ROLE, (role,))
 
@@ -229,11 +237,11 @@ def _new_ids(count: int) -> list[str]:
             for i in range(0, 32 * count, 32)]
 
 
-def _insert_new(partner_id, events: list[dict]) -> list:
+def _insert_new(partner_id, events: list[dict], received_at: datetime | None = None) -> list:
     """INSERT_NEW for `events`, the batch passed as a single jsonb parameter. Returns the client ids
     of the rows stored (None for rows without one)."""
     with connection.cursor() as cursor:
-        cursor.execute(INSERT_NEW, [partner_id, _json(events)])
+        cursor.execute(INSERT_NEW, [partner_id, received_at, _json(events)])
         return [row[0] for row in cursor.fetchall()]
 
 

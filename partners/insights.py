@@ -46,7 +46,8 @@ def ensure_registered() -> dict[str, PredictionModel]:
 
 
 def generate(partner: Partner, names: list[str] | None = None, now: datetime | None = None) -> list[Insight]:
-    """Run the named built-in models (all by default) for `partner` and store one insight each."""
+    """Run the named built-in models (all by default) for `partner` as of `now` and store one
+    insight each, made at `now`."""
     now = now or timezone.now()
     unknown = set(names or []) - set(REGISTRY)
     if unknown:
@@ -58,7 +59,7 @@ def generate(partner: Partner, names: list[str] | None = None, now: datetime | N
         row = registry.get((model.name, model.version))
         if row is None:
             raise LookupError(f"{model.name} {model.version} is not registered: run `manage.py generate_insights` once.")
-        insights.append(Insight(partner=partner, model=row, content=model.compute(partner, now),
+        insights.append(Insight(partner=partner, model=row, content=model.compute(partner, now), created_at=now,
                                 metadata={"model": model.name, "version": model.version, "generated_at": now.isoformat()}))
     return Insight.objects.bulk_create(insights)
 

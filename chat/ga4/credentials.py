@@ -35,7 +35,8 @@ def store(
     """Insert or update the user's credential for the property in one statement (INSERT ... ON
     CONFLICT (user_id, property_id) DO UPDATE), active again. The tenant is derived here, never
     taken from the caller. A refresh token left out keeps the stored one (Google sends it only on
-    consent). Returns (credential, created)."""
+    consent). A credential connected through Google is never the demo property's (`is_demo`
+    cleared). Returns (credential, created)."""
     existing = GA4Credential.objects.filter(user=user, property_id=property_id).values("refresh_token", "property_name").first()
     row = GA4Credential(
         user=user,
@@ -47,12 +48,13 @@ def store(
         token_expiry=token_expiry,
         scopes=list(scopes or []),
         status=GA4Credential.Status.ACTIVE,
+        is_demo=False,
     )
     GA4Credential.objects.bulk_create(
         [row],
         update_conflicts=True,
         unique_fields=["user", "property_id"],
-        update_fields=["tenant_id", "property_name", "access_token", "refresh_token", "token_expiry", "scopes", "status"],
+        update_fields=["tenant_id", "property_name", "access_token", "refresh_token", "token_expiry", "scopes", "status", "is_demo"],
     )
     credential = GA4Credential.objects.get(user=user, property_id=property_id)
     audit.record(

@@ -194,6 +194,11 @@ def refresh(refresh_token: str) -> TokenSet:
     return TokenSet.from_response(token)
 
 
+def configured() -> bool:
+    """Whether a Google OAuth client is configured: without one there is nothing to connect with."""
+    return bool(settings.GA4_OAUTH_CLIENT_ID)
+
+
 def revocation_configured() -> bool:
     return bool(settings.GA4_OAUTH_REVOKE_URL)
 

@@ -37,6 +37,10 @@ class GA4Credential(OwnedModel):
     scopes = ArrayField(models.TextField(), default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE, db_default=Status.ACTIVE)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # The built-in demo property (chat.ga4.demo): synthetic reports, never Google. Set only by
+    # `manage.py load_demo`; a credential connected through Google is never one (credentials.store
+    # clears it), and one never holds tokens (CHECK below).
+    is_demo = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta(OwnedModel.Meta):
         db_table = "ga4_credentials"
@@ -46,6 +50,10 @@ class GA4Credential(OwnedModel):
             # Led by user_id: also the index of "my credentials" and of the row-level security policy.
             models.UniqueConstraint(fields=["user", "property_id"], name="ga4_credentials_user_property_key"),
             models.CheckConstraint(condition=models.Q(status__in=CredentialStatus.values), name="ga4_credentials_status_check"),
+            models.CheckConstraint(
+                condition=models.Q(is_demo=False) | models.Q(refresh_token__isnull=True, access_token__isnull=True),
+                name="ga4_credentials_demo_has_no_tokens",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant_id", "user"], name="idx_ga4_credentials_tenant_user"),

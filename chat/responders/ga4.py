@@ -1,32 +1,25 @@
-"""The built-in responder: answers questions about a GA4 property from the GA4 Data API.
+"""The built-in responder: answers questions about a GA4 property from its reports.
 
 The question is read by `chat.responders.grammar` into a report (metrics, at most one dimension, a
-period). One `runReport` call (`POST {GA4_DATA_API_URL}/properties/{id}:runReport`) asks for that
-period and the previous one together; the answer is a sentence or two, a chart (line over dates, bar
-for a breakdown, pie when a share is asked for, table when there are many rows or no dimension),
-headline metrics with their change against the previous period, and a citation of the report run.
+period). One `runReport` call, made through the credential's report source (`chat.ga4.reports`: the
+GA4 Data API, or the built-in demo property), asks for that period and the previous one together;
+the answer is a sentence or two, a chart (line over dates, bar for a breakdown, pie when a share is
+asked for, table when there are many rows or no dimension), headline metrics with their change
+against the previous period, and a citation of the report run.
 
-The session's credential gives the property and, through `chat.ga4.tokens.get_access_token`, the
-access token (refreshed when it is about to expire, and once more if Google refuses it). No
-credential: the answer says how to connect one. A grant Google no longer honours: the answer says to
-reconnect. Anything else that fails (Google unreachable, slow, refusing) fails the message with a
-clear error (`ResponderError`). Every call to Google goes through `audit.http_client(service="ga4")`.
+The session's credential gives the property and its report source. No credential: the answer says
+how to connect one. A grant Google no longer honours: the answer says to reconnect. Anything else
+that fails (Google unreachable, slow, refusing) fails the message with a clear error (`ResponderError`).
 """
 
-import logging
 from dataclasses import dataclass, field
 
-import httpx
-from django.conf import settings
-
-import audit
 from chat.content import MAX_ANSWER
+from chat.ga4 import reports
 from chat.responders import grammar
 from chat.responders.base import Answer, Chunk, Responder, ResponderError, Turn
 
-logger = logging.getLogger(__name__)
-
-CONNECT_URL = "/chat/ga4/"
+CONNECT_URL = reports.CONNECT_URL
 MAX_BAR_ROWS = 12  # more categories than this: a table
 MAX_PIE_ROWS = 8
 HELP = (
@@ -43,7 +36,6 @@ RECONNECT = (
     "Google no longer accepts this chat's connection to Google Analytics (it was revoked or has expired). "
     f"Reconnect the property at {CONNECT_URL}, then ask again."
 )
-FORCED_REFRESH = 10**8  # seconds: "refresh unless valid for longer than this", i.e. always
 
 
 def ai(answer: str, *, charts=(), metrics=(), citations=()) -> dict:
@@ -61,107 +53,37 @@ class GA4Responder(Responder):
             return
         yield Chunk(f"Reading your question as: {plan.describe()}.")
 
-        credential, token, problem = self._credential(turn)
+        credential, problem = self._credential(turn)
         if problem is not None:
             yield Answer(ai(problem))
             return
         yield Chunk(f"Running a GA4 report on property {credential.property_name or credential.property_id}…")
         try:
-            body = self._run_report(turn, credential, token, plan.request_body())
-        except NeedsReconnect:
+            body = reports.source_for(credential, user_id=turn.user_id, as_user=turn.as_user).run_report(plan.request_body())
+        except reports.NeedsReconnect:
             yield Answer(ai(RECONNECT))
             return
+        except reports.ReportError as exc:
+            raise ResponderError(str(exc)) from exc
         report = Report.parse(body, plan)
         yield Chunk(f"Google Analytics returned {report.row_count} rows; writing the answer…")
         yield Answer(compose(plan, report, credential))
 
-    # --- the credential and its token --------------------------------------------------------------
+    # --- the credential -----------------------------------------------------------------------------
 
     def _credential(self, turn: Turn):
-        """(credential, access token, None), or (None, None, the answer to give instead)."""
-        from chat.ga4.tokens import NeedsReauth, TokenRefreshFailed, get_access_token
+        """(credential, None), or (None, the answer to give instead)."""
         from chat.models import GA4Credential
 
         if turn.credential_id is None:
-            return None, None, NO_PROPERTY
+            return None, NO_PROPERTY
         with turn.as_user():
             credential = GA4Credential.objects.filter(pk=turn.credential_id, user=turn.user_id).first()
-            if credential is None:
-                return None, None, NO_PROPERTY
-            if credential.status != GA4Credential.Status.ACTIVE:
-                return None, None, RECONNECT
-            try:
-                token = get_access_token(credential)
-            except NeedsReauth:
-                return None, None, RECONNECT
-            except TokenRefreshFailed as exc:
-                logger.warning("GA4 token refresh failed for credential %s: %s", credential.pk, exc)
-                raise ResponderError(
-                    "Google did not renew the access to your Analytics property just now. Try again in a minute."
-                ) from exc
-        return credential, token, None
-
-    def _refresh(self, turn: Turn, credential) -> str:
-        from chat.ga4.tokens import NeedsReauth, TokenRefreshFailed, refresh
-
-        with turn.as_user():
-            try:
-                return refresh(credential, within=FORCED_REFRESH)
-            except NeedsReauth as exc:
-                raise NeedsReconnect() from exc
-            except TokenRefreshFailed as exc:
-                raise ResponderError("Google refused the access token and did not issue a new one. Try again in a minute.") from exc
-
-    # --- the report ----------------------------------------------------------------------------------
-
-    def _run_report(self, turn: Turn, credential, token: str, body: dict) -> dict:
-        url = f"{settings.GA4_DATA_API_URL.rstrip('/')}/properties/{credential.property_id}:runReport"
-        timeout = settings.GA4_HTTP_TIMEOUT
-        with audit.context("api", user=turn.user_id), audit.http_client(service="ga4", timeout=timeout) as client:
-            for attempt in (1, 2):
-                try:
-                    response = client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
-                except httpx.TimeoutException as exc:
-                    raise ResponderError(f"Google Analytics did not answer within {timeout:g} seconds. Try again.") from exc
-                except httpx.TransportError as exc:
-                    raise ResponderError(f"Google Analytics could not be reached ({type(exc).__name__}). Try again.") from exc
-                if response.status_code == 401 and attempt == 1:  # the token was refused: one fresh token, once
-                    token = self._refresh(turn, credential)
-                    continue
-                break
-        if response.status_code == 401:
-            raise NeedsReconnect()
-        if response.status_code != 200:
-            raise ResponderError(_refusal(response, credential.property_id))
-        try:
-            payload = response.json()
-        except ValueError as exc:
-            raise ResponderError("Google Analytics sent an answer that is not JSON. Try again.") from exc
-        if not isinstance(payload, dict):
-            raise ResponderError("Google Analytics sent an answer of an unexpected shape.")
-        return payload
-
-
-class NeedsReconnect(Exception):
-    pass
-
-
-def _refusal(response: httpx.Response, property_id: str) -> str:
-    try:
-        message = str(response.json().get("error", {}).get("message", ""))[:300].rstrip(". ")
-    except (ValueError, AttributeError):
-        message = ""
-    detail = f": {message}" if message else ""
-    status = response.status_code
-    if status == 403:
-        return f"Google Analytics refused access to property {property_id}{detail}. Check that the connected Google account can read it."
-    if status == 404:
-        return f"Google Analytics has no property {property_id}{detail}. Connect the right property at {CONNECT_URL}."
-    if status == 429:
-        return f"The Google Analytics quota of property {property_id} is used up for now{detail}. Try again later."
-    if status == 400:
-        return f"Google Analytics could not run this report{detail}."
-    return f"Google Analytics answered HTTP {status}{detail}. Try again later."
+        if credential is None:
+            return None, NO_PROPERTY
+        if credential.status != GA4Credential.Status.ACTIVE:
+            return None, RECONNECT
+        return credential, None
 
 
 # --- reading the report ------------------------------------------------------------------------------
@@ -288,7 +210,7 @@ def compose(plan: grammar.Plan, report: Report, credential) -> dict:
         sentences.extend(_highlights(plan, report))
     sentences.extend(plan.notes)
     chart = _chart(plan, report)
-    source = f"{settings.GA4_DATA_API_URL.rstrip('/')}/properties/{credential.property_id}:runReport"
+    source = reports.citation_for(credential)
     name = credential.property_name or credential.property_id
     citation = {
         "title": f"GA4 runReport, property {name}: {plan.describe()}, compared with {plan.previous}",

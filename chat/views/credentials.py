@@ -45,8 +45,23 @@ class CredentialList(OwnedPageMixin, generic.ListView):
 
 
 class Connect(EndUserRequiredMixin, generic.FormView):
+    """Without a Google OAuth client (GA4_OAUTH_CLIENT_ID empty) there is nothing to connect with:
+    the page says so, and points at the demo property, instead of sending the browser to Google."""
+
     form_class = ConnectForm
     template_name = "chat/ga4_connect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not oauth.configured():
+            context["unavailable"] = True
+            context["demo_credential"] = GA4Credential.objects.for_user(self.request.end_user).filter(is_demo=True).first()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not oauth.configured():
+            return self.render_to_response(self.get_context_data(), status=503)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         url = oauth.start_authorization(
@@ -64,6 +79,12 @@ class Reconnect(OwnedPageMixin, generic.DetailView):
 
     def post(self, request, *args, **kwargs):
         credential = self.get_object()
+        if credential.is_demo:  # nothing at Google to reconnect: the built-in property is just active again
+            GA4Credential.objects.filter(pk=credential.pk).update(status=GA4Credential.Status.ACTIVE)
+            messages.success(request, f"Reconnected “{credential}”.")
+            return redirect(LIST_URL)
+        if not oauth.configured():
+            return redirect("chat:ga4-connect")  # which says why connecting is unavailable
         url = oauth.start_authorization(request, property_id=credential.property_id, property_name=credential.property_name)
         return HttpResponseRedirect(url)
 

@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from django.db import ProgrammingError, connection, transaction
@@ -88,6 +89,15 @@ def test_a_retried_batch_falls_back_to_insert_and_stores_only_the_new_events(cli
     assert writes(captured) == ["COPY", "INSERT"]  # COPY met a stored id: its savepoint rolled back
     assert IngestionEvent.objects.count() == 5
     assert DailyUsage.objects.get(partner=partner_a).event_count == 5  # nothing counted twice
+
+
+def test_a_backfill_stores_its_own_time_on_both_paths_and_the_rollup_follows(partner_a):
+    received_at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    known = str(uuid.uuid4())
+    assert ingest.store(partner_a.pk, [event(id=known), event()], received_at=received_at)["stored"] == 2  # COPY
+    assert ingest.store(partner_a.pk, [event(id=known), event(id=str(uuid.uuid4()))], received_at=received_at)["stored"] == 1  # INSERT
+    assert set(IngestionEvent.objects.values_list("created_at", flat=True)) == {received_at}
+    assert list(DailyUsage.objects.values_list("day", "event_count")) == [(received_at.date(), 3)]
 
 
 @pytest.mark.parametrize("data", [{"text": "a\u0000b"}, {"k\u0000": 1}, {"both": "\\\u0000"}])
