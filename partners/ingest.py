@@ -25,7 +25,7 @@ EVENT_SCHEMA = {
     "properties": {
         "id": {"type": "string", "pattern": UUID_PATTERN, "description": "Your own event id: a repeat is stored once."},
         "event_type": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": NO_NUL},
-        "data": {"type": "object", "description": "Any JSON object. U+0000 (which PostgreSQL's jsonb cannot hold) is stored as U+FFFD."},
+        "data": {"type": "object", "description": "Any JSON object (no U+0000: PostgreSQL's jsonb cannot hold it)."},
         "source": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": NO_NUL},
         "version": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": NO_NUL},
         "metadata": {"type": "object", "nullable": True, "description": "Any JSON object, or null."},
@@ -262,7 +262,8 @@ _dumps = _json_encoder()
 
 
 def _json(value) -> str:
-    """JSON text for a jsonb column, U+0000 (which jsonb cannot hold) as U+FFFD."""
+    """JSON text for a jsonb column. U+0000 (which jsonb cannot hold) never comes from the API (its
+    parser refuses it); from Python callers it is written as U+FFFD rather than failing the batch."""
     text = _dumps(value)
     return ESCAPED_NUL.sub(r"\1\\ufffd", text) if "\\u0000" in text else text
 
