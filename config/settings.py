@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for load balancers, answered before anything else (core/health.py).
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -121,6 +123,14 @@ CACHES = {
     # Shared by every app server (login throttling must hold across workers).
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
 }
+
+# --- Health probes (core/health.py) --------------------------------------------------------------
+# What GET /readyz checks: dotted paths of callables that return when ready and raise
+# core.health.NotReady otherwise. Background workers add theirs here (workers heard from recently).
+READINESS_CHECKS = [
+    "core.health.database",
+    "core.health.migrations",
+]
 
 # --- Identity -------------------------------------------------------------------------------------
 # Staff: Django's users (admin only). End users: Supabase auth.users (accounts.models.AuthUser).
