@@ -1,10 +1,13 @@
 """Settings, read from the environment or `.env` (see `.env.example`)."""
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+
+from config import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -271,9 +274,17 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO" if PRODUCTION else "WARNING")},
-}
+# --- Error reporting (config/sentry.py): on when SENTRY_DSN is set; no personal data, secrets scrubbed.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config import sentry
+
+    sentry.init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default=ENVIRONMENT),
+                release=env.str("SENTRY_RELEASE", default=""), traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
+
+# JSON lines with the request id, user id and route in production; readable lines in development
+# (config/logs.py; gunicorn's access log takes the same JSON shape).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")  # json | text
+LOGGING = logs.django_logging(json=LOG_FORMAT == "json", level=env.str("LOG_LEVEL", default="INFO" if PRODUCTION else "WARNING"))
+if LOG_FORMAT == "json":
+    logging.captureWarnings(True)  # Python's warnings as log records, not bare lines between them
