@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+admin.site.site_header = "Supa monolith administration"
+admin.site.site_title = "Supa monolith admin"
+admin.site.index_title = "Operations"
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("sessions_app.api.urls")),
