@@ -27,7 +27,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
 # The access log in the application's shape: JSON lines in production (config/logs.py), gunicorn's
 # own text otherwise. The message leaves the query string out: it may carry what a client should not.
 _production = os.environ.get("ENVIRONMENT", "development") == "production"
-loglevel = os.environ.get("LOG_LEVEL", "info" if _production else "warning").lower()
-if os.environ.get("LOG_FORMAT", "json" if _production else "text") == "json" and accesslog == "-":
+loglevel = (os.environ.get("LOG_LEVEL") or ("info" if _production else "warning")).lower()
+if (os.environ.get("LOG_FORMAT") or ("json" if _production else "text")) == "json" and accesslog == "-":
     access_log_format = "%(m)s %(U)s %(s)s"
     logconfig_dict = logs.gunicorn_logging(level=loglevel.upper())

@@ -279,12 +279,12 @@ SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     from config import sentry
 
-    sentry.init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default=ENVIRONMENT),
+    sentry.init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="") or ENVIRONMENT,
                 release=env.str("SENTRY_RELEASE", default=""), traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
 
 # JSON lines with the request id, user id and route in production; readable lines in development
 # (config/logs.py; gunicorn's access log takes the same JSON shape).
-LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")  # json | text
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("json" if PRODUCTION else "text")  # json | text
 LOGGING = logs.django_logging(json=LOG_FORMAT == "json", level=env.str("LOG_LEVEL", default="INFO" if PRODUCTION else "WARNING"))
 if LOG_FORMAT == "json":
     logging.captureWarnings(True)  # Python's warnings as log records, not bare lines between them

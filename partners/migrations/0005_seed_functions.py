@@ -33,7 +33,7 @@ BEGIN
   END IF;
   v_key := 'epai_' || rtrim(translate(encode(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), 'base64'),
                                       '+/', '-_'), '=');
-  INSERT INTO public.api_keys AS k (partner_id, key_hash, key_prefix, expires_at, last_used_at, revoked_at)
+  INSERT INTO public.api_keys (partner_id, key_hash, key_prefix, expires_at, last_used_at, revoked_at)
   VALUES (v_partner_id, encode(sha256(convert_to(v_key, 'UTF8')), 'hex'), left(v_key, 11),
           now() + interval '90 days', NULL, NULL)
   ON CONFLICT (partner_id) DO UPDATE
