@@ -24,6 +24,7 @@ class AuditMiddleware:
 
     def __call__(self, request):
         request_id = audit_scope.request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id  # for what runs outside the scope: Django's request log (config/logs.py)
         capture = getattr(settings, "AUDIT_CAPTURE", True)
         with audit_scope.scope("", request=request, request_id=request_id, capture=capture,
                                snapshots=capture and request.method not in ("GET", "HEAD", "OPTIONS")) as current:

@@ -1,5 +1,6 @@
 """Settings, read from the environment or `.env` (see `.env.example`)."""
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -7,6 +8,8 @@ from urllib.parse import unquote
 import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.dateparse import parse_datetime
+
+from config import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for load balancers, answered before anything else (core/health.py).
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -143,6 +148,14 @@ CACHES = {
     # Shared by every app server (login throttling must hold across workers).
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
 }
+
+# --- Health probes (core/health.py) --------------------------------------------------------------
+# What GET /readyz checks: dotted paths of callables that return when ready and raise
+# core.health.NotReady otherwise. Background workers add theirs here (workers heard from recently).
+READINESS_CHECKS = [
+    "core.health.database",
+    "core.health.migrations",
+]
 
 # --- Identity -------------------------------------------------------------------------------------
 # Staff: Django's users (admin only). End users: Supabase auth.users (accounts.models.AuthUser).
@@ -299,9 +312,17 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO" if PRODUCTION else "WARNING")},
-}
+# --- Error reporting (config/sentry.py): on when SENTRY_DSN is set; no personal data, secrets scrubbed.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config import sentry
+
+    sentry.init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="") or ENVIRONMENT,
+                release=env.str("SENTRY_RELEASE", default=""), traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
+
+# JSON lines with the request id, user id and route in production; readable lines in development
+# (config/logs.py; gunicorn's access log takes the same JSON shape).
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("json" if PRODUCTION else "text")  # json | text
+LOGGING = logs.django_logging(json=LOG_FORMAT == "json", level=env.str("LOG_LEVEL", default="INFO" if PRODUCTION else "WARNING"))
+if LOG_FORMAT == "json":
+    logging.captureWarnings(True)  # Python's warnings as log records, not bare lines between them

@@ -6,6 +6,10 @@ from django.views.decorators.csrf import csrf_exempt
 
 from core.api import errors
 
+admin.site.site_header = "Supa monolith administration"
+admin.site.site_title = "Supa monolith admin"
+admin.site.index_title = "Operations"
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("sessions_app.api.urls")),

@@ -1,5 +1,5 @@
-"""Request logs (redacted, bounded, newest first) and the usage summary, compared with the seed's own
-SQL function on the same data."""
+"""Request logs (redacted, bounded, newest first) and the usage summary, compared with a count of the
+raw rows (partners.usage_reference) on the same data."""
 
 import json
 import random
@@ -11,65 +11,8 @@ from django.db import connection
 from core import rls
 from partners import services
 from partners.models import RequestLog
+from partners.usage_reference import RAW_USAGE_SUMMARY
 from tests.partners.conftest import event, key_client
-
-# ../shared/seeds/001_*: get_partner_usage_summary, copied as data. As written it cannot run on
-# PostgreSQL: `date` is ambiguous between the output column and the CTE columns, and count(*) is
-# bigint where the function declares integer. The smallest fix: `#variable_conflict use_column` and
-# `::int` on the two counts (marked FIX below). Nothing else is changed.
-SEED_USAGE_FUNCTION = """
-CREATE OR REPLACE FUNCTION get_partner_usage_summary(
-  p_days INTEGER DEFAULT 30
-)
-RETURNS TABLE(
-  date DATE,
-  event_count INTEGER,
-  insight_count INTEGER
-) AS $$
-#variable_conflict use_column
-BEGIN
-  RETURN QUERY
-  WITH dates AS (
-    SELECT date::DATE
-    FROM generate_series(
-      CURRENT_DATE - (p_days - 1) * INTERVAL '1 day',
-      CURRENT_DATE,
-      INTERVAL '1 day'
-    ) AS date
-  ),
-  events AS (
-    SELECT
-      DATE(ie.created_at) AS date,
-      COUNT(*)::int AS event_count
-    FROM ingestion_events ie
-    JOIN partners p ON ie.partner_id = p.id
-    WHERE
-      p.user_id = auth.uid() AND
-      ie.created_at >= CURRENT_DATE - p_days * INTERVAL '1 day'
-    GROUP BY DATE(ie.created_at)
-  ),
-  insights AS (
-    SELECT
-      DATE(i.created_at) AS date,
-      COUNT(*)::int AS insight_count
-    FROM insights i
-    JOIN partners p ON i.partner_id = p.id
-    WHERE
-      p.user_id = auth.uid() AND
-      i.created_at >= CURRENT_DATE - p_days * INTERVAL '1 day'
-    GROUP BY DATE(i.created_at)
-  )
-  SELECT
-    d.date,
-    COALESCE(e.event_count, 0) AS event_count,
-    COALESCE(i.insight_count, 0) AS insight_count
-  FROM dates d
-  LEFT JOIN events e ON d.date = e.date
-  LEFT JOIN insights i ON d.date = i.date
-  ORDER BY d.date;
-END;
-$$ LANGUAGE plpgsql SECURITY DEFINER;
-"""
 
 
 def test_partner_requests_are_logged_with_secrets_redacted(partner_a, key_a):
@@ -132,19 +75,16 @@ def _generate(partner, days: int, seed: int):
 
 
 @pytest.mark.parametrize("days", [1, 7, 30, 45])
-def test_usage_summary_equals_the_seeds_function(partner_a, partner_b, user_a, api, days):
+def test_usage_summary_equals_the_count_of_raw_rows(partner_a, partner_b, user_a, api, days):
     _generate(partner_a, 50, seed=1)
     _generate(partner_b, 50, seed=2)  # another partner's rows must not count
-    with connection.cursor() as cursor:
-        cursor.execute("SET TIME ZONE 'UTC'")
-        cursor.execute(SEED_USAGE_FUNCTION)
     # a row deleted later leaves the rollup exact
     with connection.cursor() as cursor:
         cursor.execute("""DELETE FROM ingestion_events WHERE id IN (SELECT id FROM ingestion_events
                           WHERE partner_id = %s AND created_at < now() - interval '3 days' LIMIT 5)""", [partner_a.pk])
 
     with rls.end_user(rls.claims_for(user_a)), connection.cursor() as cursor:
-        cursor.execute("SELECT date, event_count, insight_count FROM get_partner_usage_summary(%s)", [days])
+        cursor.execute(RAW_USAGE_SUMMARY, {"days": days})
         expected = [{"date": d.isoformat(), "event_count": e, "insight_count": i} for d, e, i in cursor.fetchall()]
 
     response = api(user_a).get("/api/v1/partner/usage", {"days": days})
