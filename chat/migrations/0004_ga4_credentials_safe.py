@@ -14,6 +14,6 @@ GRANT SELECT ON public.ga4_credentials_safe TO authenticated, service_role;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("chat", "0002_conversations"), ("accounts", "0001_supabase_auth")]
+    dependencies = [("chat", "0003_ga4credential_is_demo"), ("accounts", "0001_supabase_auth")]
 
     operations = [migrations.RunSQL(VIEW, "DROP VIEW public.ga4_credentials_safe;")]
