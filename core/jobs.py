@@ -13,10 +13,26 @@ the role.
 A job's arguments are ids (they are stored in plain text in `procrastinate_jobs`), never secrets.
 """
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
 from procrastinate import exceptions as procrastinate_exceptions
+
+
+@contextmanager
+def _connection_role():
+    """The block runs as the connection's own role, in a savepoint of the current transaction; the
+    role the transaction had (an end user's `authenticated`) is back after it. Rolling back to the
+    savepoint (an error) undoes the SET LOCAL too."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('role')")
+        role = cursor.fetchone()[0]
+        if role != "none":
+            cursor.execute("SET LOCAL ROLE NONE")
+        yield
+        if role != "none":
+            cursor.execute("SELECT set_config('role', %s, true)", [role])
 
 
 def defer(task, *, lock: str | None = None, queueing_lock: str | None = None, **kwargs) -> int | None:
@@ -25,19 +41,19 @@ def defer(task, *, lock: str | None = None, queueing_lock: str | None = None, **
     the same work)."""
     options = {key: value for key, value in {"lock": lock, "queueing_lock": queueing_lock}.items() if value is not None}
     try:
-        # A savepoint: a refused duplicate leaves the transaction usable, and rolling back to it also
-        # undoes the SET LOCAL ROLE below.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('role')")
-            role = cursor.fetchone()[0]
-            if role != "none":
-                cursor.execute("SET LOCAL ROLE NONE")
-            job_id = task.configure(**options).defer(**kwargs)
-            if role != "none":
-                cursor.execute("SELECT set_config('role', %s, true)", [role])
-            return job_id
+        with _connection_role():
+            return task.configure(**options).defer(**kwargs)
     except procrastinate_exceptions.AlreadyEnqueued:
         return None
+
+
+def latest_status(lock: str) -> str | None:
+    """The status of the newest job deferred with this `lock` (todo, doing, succeeded, failed,
+    cancelled, aborted), or None; for pages that show "queued / running / done"."""
+    with _connection_role(), connection.cursor() as cursor:
+        cursor.execute("SELECT status FROM procrastinate_jobs WHERE lock = %s ORDER BY id DESC LIMIT 1", [lock])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 # --- what staff and health checks read ---------------------------------------------------------------
