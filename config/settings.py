@@ -171,6 +171,7 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "fetch_job_polling_interval": env.float("JOBS_POLL_INTERVAL", default=5.0),
     "install_signal_handlers": True,
 }
+PROCRASTINATE_ON_APP_READY = "core.jobs.on_app_ready"  # workers reconnect quickly after a database restart
 JOBS_STALLED_AFTER = PROCRASTINATE_WORKER_DEFAULTS["stalled_worker_timeout"]
 # Schedules of the periodic jobs (cron, five fields, or six with seconds last), in UTC.
 JOBS_SCHEDULES = {

@@ -16,8 +16,29 @@ A job's arguments are ids (they are stored in plain text in `procrastinate_jobs`
 from contextlib import contextmanager
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 from procrastinate import exceptions as procrastinate_exceptions
+from procrastinate import psycopg_connector
+from procrastinate.contrib.django import django_connector, utils
+
+
+class Connector(django_connector.DjangoConnector):
+    """procrastinate's Django connector (deferring through Django's connection, in its transaction),
+    whose workers' pool gives up a lost connection after DB_POOL_TIMEOUT instead of psycopg's
+    doubling delays of up to 5 minutes: after a PostgreSQL restart, a worker connects again as soon
+    as the server is back."""
+
+    def get_worker_connector(self):
+        pool = settings.DATABASES[self.alias]["OPTIONS"]["pool"]
+        return psycopg_connector.PsycopgConnector(
+            kwargs=utils.connector_params(self.alias), reconnect_timeout=pool["reconnect_timeout"], timeout=pool["timeout"],
+        )
+
+
+def on_app_ready(app) -> None:
+    """PROCRASTINATE_ON_APP_READY: the app uses `Connector`."""
+    app.connector = app.job_manager.connector = Connector(alias=app.connector.alias)
 
 
 @contextmanager
