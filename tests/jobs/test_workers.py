@@ -15,23 +15,9 @@ from tests.chat.conftest import FAST_RETRIES, google, make_credential  # noqa: F
 from tests.chat.ga4_reports import KnownReports
 from tests.chat.loopback import Reply
 from tests.chat.sse import read
-from tests.jobs.workers import Worker, clear_queue, connect, wait_for
+from tests.jobs.workers import connect, wait_for
 
 pytestmark = pytest.mark.usefixtures("committed_db")
-
-
-@pytest.fixture
-def workers():
-    started = []
-
-    def start(**options):
-        started.append(Worker(**options).start())
-        return started[-1]
-
-    yield start
-    for worker in started:
-        worker.stop()
-    clear_queue()
 
 
 @pytest.fixture
