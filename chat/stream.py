@@ -2,7 +2,7 @@
 posting a question stores it with a `pending` answer and queues the job that makes the answer
 (`chat.tasks.answer`, run by a worker: `chat.responders.runner`), which stores each step on the row —
 progress chunks appended to `chunks`, then the final `content` with `complete`, or `error` with its
-text. The stream reads the row every `FOLLOW_POLL` seconds (a primary-key read in a short
+text. The stream reads the row every `FOLLOW_POLL` seconds (more often in its first second) (a primary-key read in a short
 transaction) and sends what is new, so an open stream costs a waiting connection, never the work.
 
 Events (`text/event-stream`), numbered by `id:`:
@@ -34,7 +34,8 @@ from core import rls
 
 MEDIA_TYPE = "text/event-stream"
 RETRY_MS = 3000  # EventSource's reconnection delay
-FOLLOW_POLL = 0.1  # seconds between reads of the message (one primary-key read each)
+FOLLOW_POLL = 0.1  # seconds between reads of the message (one primary-key read each)...
+FIRST_POLL, FIRST_POLL_FOR = 0.02, 1.0  # ...and in the first second, while a worker picks the job up
 FOLLOW_FOR = 20  # seconds a stream follows before ending (under gunicorn's 30 s; the client reconnects and resumes)
 KEEPALIVE_EVERY = 15  # seconds between comments while nothing new arrives
 
@@ -95,4 +96,4 @@ def stream(message_id, *, claims: dict, last_event_id: int = 0):
         if time.monotonic() - quiet_since > KEEPALIVE_EVERY:
             yield b": still working\n\n"
             quiet_since = time.monotonic()
-        time.sleep(FOLLOW_POLL)
+        time.sleep(FIRST_POLL if time.monotonic() - started < FIRST_POLL_FOR else FOLLOW_POLL)

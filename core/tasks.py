@@ -22,3 +22,8 @@ async def retry_stalled_jobs(context, timestamp: int | None = None) -> int:
 async def delete_old_jobs(context, timestamp: int | None = None) -> None:
     """Finished jobs older than JOBS_KEEP_FINISHED_HOURS go (failed ones stay for staff to see)."""
     await context.app.job_manager.delete_old_jobs(nb_hours=settings.JOBS_KEEP_FINISHED_HOURS)
+
+
+@app.task(queue="maintenance", name="core.noop")
+def noop() -> None:
+    """Does nothing: measures the queue itself (bench/jobs), or shows that workers pick jobs up."""
