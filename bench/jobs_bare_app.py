@@ -12,5 +12,5 @@ app = App(connector=PsycopgConnector(conninfo=os.environ["DATABASE_URL"]))
 
 
 @app.task(name="core.noop")
-def noop() -> None:
+async def noop() -> None:
     pass

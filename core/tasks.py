@@ -25,5 +25,6 @@ async def delete_old_jobs(context, timestamp: int | None = None) -> None:
 
 
 @app.task(queue="maintenance", name="core.noop")
-def noop() -> None:
-    """Does nothing: measures the queue itself (bench/jobs), or shows that workers pick jobs up."""
+async def noop() -> None:
+    """Does nothing (on the worker's event loop): measures the queue itself (bench/jobs), or shows
+    that workers pick jobs up."""

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -49,7 +50,8 @@ class Worker:
         self.process = None
 
     def start(self) -> "Worker":
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        self.output = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would block the worker's logging
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.output,
                                         start_new_session=True)
         return self
 
@@ -67,7 +69,8 @@ class Worker:
 
     def log(self) -> str:
         self.stop()
-        return self.process.stderr.read().decode(errors="replace")[-20000:]
+        self.output.seek(0)
+        return self.output.read().decode(errors="replace")[-20000:]
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
