@@ -3,6 +3,7 @@ runs in the caller's transaction (under RLS for end-user requests)."""
 
 from django.db.models.functions import Now
 
+from chat import tasks
 from chat.models import ChatMessage, ChatSession, GA4Credential
 
 DEFAULT_TITLE = "New chat"
@@ -24,8 +25,9 @@ def credential_for(user, credential_id):
 
 
 def ask(session: ChatSession, text: str) -> tuple[ChatMessage, ChatMessage]:
-    """Store a question and the `pending` answer to it; the answer is made when its stream is read
-    (`chat.stream`). Two INSERTs: their `created_at` (clock_timestamp()) keep them in order."""
+    """Store a question and the `pending` answer to it, and queue the job that makes the answer
+    (`chat.tasks.answer`), all in the caller's transaction. Two INSERTs: their `created_at`
+    (clock_timestamp()) keep them in order."""
     text = text.strip()
     question = ChatMessage.objects.create(
         session=session, tenant_id=session.tenant_id, role=ChatMessage.Role.USER,
@@ -40,6 +42,7 @@ def ask(session: ChatSession, text: str) -> tuple[ChatMessage, ChatMessage]:
         changes["title"] = _title(text)
     ChatSession.objects.filter(pk=session.pk).update(**changes)
     session.refresh_from_db(fields=list(changes))
+    tasks.defer_answer(answer)
     return question, answer
 
 
@@ -48,8 +51,8 @@ class NotEditable(ValueError):
 
 
 def edit_question(message: ChatMessage, text: str) -> ChatMessage:
-    """A question's new text; its answer (the next assistant message) goes back to `pending`, to be
-    made again by its next stream."""
+    """A question's new text; its answer (the next assistant message) goes back to `pending` and is
+    queued to be made again."""
     if message.role != ChatMessage.Role.USER:
         raise NotEditable("Only questions can be edited.")
     answer = (
@@ -61,6 +64,7 @@ def edit_question(message: ChatMessage, text: str) -> ChatMessage:
         if answer.status == ChatMessage.Status.STREAMING:
             raise NotEditable("Its answer is being made: edit the question once it is finished.")
         ChatMessage.objects.filter(pk=answer.pk).update(status=ChatMessage.Status.PENDING, error="", chunks=[], content={})
+        tasks.defer_answer(answer)
     message.content = {"type": "user", "text": text.strip()}
     message.save(update_fields=["content"])
     message.refresh_from_db(fields=["updated_at"])
@@ -68,13 +72,14 @@ def edit_question(message: ChatMessage, text: str) -> ChatMessage:
 
 
 def retry(message: ChatMessage) -> bool:
-    """An assistant message that failed goes back to `pending` (its next stream runs the responder
-    again); False for any other message."""
+    """An assistant message that failed goes back to `pending` and is queued to be made again;
+    False for any other message."""
     updated = ChatMessage.objects.filter(pk=message.pk, role=ChatMessage.Role.ASSISTANT, status=ChatMessage.Status.ERROR).update(
         status=ChatMessage.Status.PENDING, error="", chunks=[], content={}
     )
     if updated:
         message.refresh_from_db(fields=["status", "error", "chunks", "content", "updated_at"])
+        tasks.defer_answer(message)
     return bool(updated)
 
 

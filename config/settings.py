@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI assets served locally, not from a CDN
     "csp",
     "pgtrigger",
+    "procrastinate.contrib.django",  # background jobs: tables by migration, `manage.py procrastinate worker`
     "core",
     "accounts",
     "sessions_app",
@@ -203,6 +204,31 @@ GA4_HTTP_TIMEOUT = env.float("GA4_HTTP_TIMEOUT", default=10.0)  # seconds, per r
 GA4_TOKEN_REFRESH_MARGIN = env.int("GA4_TOKEN_REFRESH_MARGIN", default=300)  # refresh when expiring within (s)
 GA4_TOKEN_REFRESH_ATTEMPTS = env.int("GA4_TOKEN_REFRESH_ATTEMPTS", default=4)  # network errors / 5xx
 GA4_TOKEN_REFRESH_BACKOFF = env.float("GA4_TOKEN_REFRESH_BACKOFF", default=0.5)  # first retry delay (s), doubling
+
+# --- Background jobs (procrastinate; docs/jobs.md) -----------------------------------------------
+# Workers: `manage.py procrastinate worker` (bin/run starts one). Tasks live in `<app>/tasks.py`.
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "concurrency": env.int("JOBS_WORKER_CONCURRENCY", default=4),  # jobs one worker runs at once (threads)
+    # A worker writes a heartbeat this often (s); one silent for JOBS_STALLED_AFTER is presumed dead
+    # and its running jobs are handed to another worker (core.tasks.retry_stalled_jobs).
+    "update_heartbeat_interval": env.float("JOBS_HEARTBEAT_INTERVAL", default=10.0),
+    "stalled_worker_timeout": env.float("JOBS_STALLED_AFTER", default=30.0),
+    # Safety net under LISTEN/NOTIFY (which wakes a worker at once): poll for due jobs this often (s).
+    "fetch_job_polling_interval": env.float("JOBS_POLL_INTERVAL", default=5.0),
+    "install_signal_handlers": True,
+}
+PROCRASTINATE_ON_APP_READY = "core.jobs.on_app_ready"  # workers reconnect quickly after a database restart
+JOBS_STALLED_AFTER = PROCRASTINATE_WORKER_DEFAULTS["stalled_worker_timeout"]
+# Schedules of the periodic jobs (cron, five fields, or six with seconds last), in UTC.
+JOBS_SCHEDULES = {
+    "cleanup_sessions": env.str("SCHEDULE_CLEANUP_SESSIONS", default="7 * * * *"),  # hourly
+    "cleanup_retention": env.str("SCHEDULE_CLEANUP_RETENTION", default="23 3 * * *"),  # daily
+    "refresh_ga4_tokens": env.str("SCHEDULE_REFRESH_GA4_TOKENS", default="*/5 * * * *"),  # every five minutes
+    "generate_insights": env.str("SCHEDULE_GENERATE_INSIGHTS", default="41 2 * * *"),  # nightly
+    "retry_stalled_jobs": env.str("SCHEDULE_RETRY_STALLED_JOBS", default="* * * * * */10"),  # every ten seconds
+    "delete_old_jobs": env.str("SCHEDULE_DELETE_OLD_JOBS", default="51 4 * * *"),  # daily
+}
+JOBS_KEEP_FINISHED_HOURS = env.int("JOBS_KEEP_FINISHED_HOURS", default=14 * 24)  # finished jobs kept this long
 
 # --- Analysis sessions and their typed storage (docs/sessions.md) ---------------------------------
 # Quotas in bytes of the stored (serialized) values; a write over one is refused and changes nothing.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Callable
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from partners.models import DailyUsage, Insight, ModelStatus, Partner, PredictionModel
@@ -62,6 +62,21 @@ def generate(partner: Partner, names: list[str] | None = None, now: datetime | N
         insights.append(Insight(partner=partner, model=row, content=model.compute(partner, now), created_at=now,
                                 metadata={"model": model.name, "version": model.version, "generated_at": now.isoformat()}))
     return Insight.objects.bulk_create(insights)
+
+
+def generate_all(partner_id=None, names: list[str] | None = None, *, progress=iter) -> tuple[int, int]:
+    """Every partner's insights (or one partner's), each partner in its own transaction, as the
+    connection role: (insights stored, partners). `manage.py generate_insights` and the nightly job."""
+    ensure_registered()
+    partners = Partner.objects.order_by("created_at")
+    if partner_id is not None:
+        partners = partners.filter(pk=partner_id)
+    created = count = 0
+    for partner in progress(partners.iterator()):
+        with transaction.atomic():
+            created += len(generate(partner, names))
+        count += 1
+    return created, count
 
 
 def _days(end: date, count: int) -> list[date]:

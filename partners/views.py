@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.mixins import end_user_required
-from partners import insights, services
+from partners import insights, services, tasks
 from partners.forms import PartnerForm
 from partners.models import ApiKey, Insight, Partner, RequestLog
 
@@ -35,6 +35,7 @@ def _portal(request, partner, new_key=None, status=200):
         "logs": RequestLog.objects.for_user(request.end_user).filter(partner=partner)[:10],
         "insights": Insight.objects.for_user(request.end_user).filter(partner=partner).select_related("model")[:5],
         "models": sorted(insights.REGISTRY),
+        "generation": tasks.status(partner),
     }
     response = render(request, "partners/portal.html", context, status=status)
     if new_key:
@@ -121,6 +122,6 @@ def revoke_key(request):
 def generate_insights(request):
     partner = _partner(request)
     if partner is not None:
-        created = insights.generate(partner)
-        messages.success(request, f"Generated {len(created)} insights.")
+        tasks.defer_generate(partner)
+        messages.success(request, "Insights are being generated: they appear here when they are ready.")
     return redirect("partners:portal")

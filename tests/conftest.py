@@ -105,3 +105,21 @@ def scratch_database(db):
     finally:
         with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def workers():
+    """workers(env=..., queues=..., concurrency=...) starts a real worker process on the test
+    database (tests/jobs/workers.py); all are stopped, and the job tables emptied, afterwards."""
+    from tests.jobs.workers import Worker, clear_queue
+
+    started = []
+
+    def start(**options):
+        started.append(Worker(**options).start())
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker.stop()
+    clear_queue()

@@ -90,15 +90,15 @@ MESSAGE_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, de
         parameters=[SESSION_ID],
         request=QuestionSerializer,
         responses={201: ExchangeSerializer},
-        description="Ask a question: stores it and a `pending` answer, made when the answer's stream is read "
-        "(`GET /api/v1/chat/messages/{id}/stream`).",
+        description="Ask a question: stores it and a `pending` answer, which a background job makes; follow it "
+        "on the answer's stream (`GET /api/v1/chat/messages/{id}/stream`).",
     ),
     update=extend_schema(
         parameters=[SESSION_ID, MESSAGE_ID],
         request=QuestionSerializer,
         responses={200: ChatMessageSerializer},
         description="Edit a question: its answer (the next assistant message) goes back to `pending` and is made "
-        "again when its stream is read. Only questions can be edited (409), and not while their answer is being made (409).",
+        "again by a background job. Only questions can be edited (409), and not while their answer is being made (409).",
     ),
     partial_update=extend_schema(parameters=[SESSION_ID, MESSAGE_ID], request=QuestionSerializer, responses={200: ChatMessageSerializer},
                                  description="The same as PUT (the body has one field)."),
@@ -193,8 +193,9 @@ EVENTS_DESCRIPTION = """Server-Sent Events of one message, numbered by `id:`:
 - then `event: complete`, `data: {"message", "status": "complete", "content"}` with the final content,
   or `event: error`, `data: {"message", "status": "error", "error"}`.
 
-The stream ends after the final event (close the EventSource then). Reading the stream of a `pending`
-answer makes it. A finished message replays its final event whatever `Last-Event-ID` says."""
+The stream ends after the final event (close the EventSource then), or after about 20 s without it
+(reconnect with `Last-Event-ID` to resume). A background job makes the answer; the stream only follows
+it. A finished message replays its final event whatever `Last-Event-ID` says."""
 
 
 class MessageStreamView(RLSMixin, APIView):
@@ -208,7 +209,7 @@ class MessageStreamView(RLSMixin, APIView):
     def get(self, request, id):
         message = get_object_or_404(ChatMessage.objects.for_user(request.user).only("id"), pk=id)
         last_event_id = _last_event_id(request)
-        body = stream.stream(message.pk, user_id=request.user.pk, claims=dict(request.auth), last_event_id=last_event_id)
+        body = stream.stream(message.pk, claims=dict(request.auth), last_event_id=last_event_id)
         return event_stream_response(body)
 
     def perform_content_negotiation(self, request, force=False):
@@ -218,7 +219,7 @@ class MessageStreamView(RLSMixin, APIView):
 
 
 class MessageRetryView(RLSMixin, APIView):
-    """Make a failed answer again: the message goes back to `pending` and its next stream runs the
+    """Make a failed answer again: the message goes back to `pending` and a background job runs the
     assistant once more (e.g. after reconnecting GA4)."""
 
     @extend_schema(

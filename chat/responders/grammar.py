@@ -14,8 +14,9 @@ month", "revenue per day last week").
 - **Limit**: "top N" (1–100); 10 rows for a breakdown by default.
 - "share", "split" or "pie" asks for a pie chart of a breakdown.
 
-`parse()` returns a `Plan`: the report to run, its previous period (same length, just before; the
-previous calendar month for "last month") and a sentence saying how the question was read.
+`parse()` returns a `Plan`: what to report (metrics, dimension, limit, chart wish), the period and its
+previous period (same length, just before; the previous calendar month for "last month"). The plan
+is data only: `report.py` turns it into a runReport request, `answer.py` puts it into words.
 """
 
 import re
@@ -117,37 +118,6 @@ class Plan:
     def metric_objects(self) -> list[Metric]:
         return [METRICS[name] for name in self.metrics]
 
-    def describe(self) -> str:
-        """How the question was read, in words."""
-        metrics = _join([m.label.lower() for m in self.metric_objects])
-        by = f" by {DIMENSIONS[self.dimension].label.lower()}" if self.dimension else ""
-        top = f" (top {self.limit})" if self.dimension and self.dimension != "date" else ""
-        return f"{metrics}{by}{top}, {self.period.label} ({self.period})"
-
-    def request_body(self) -> dict:
-        """The runReport body: both periods (GA4 adds a `dateRange` dimension to each row), the
-        dimension, the metrics, totals per period, and an order."""
-        body = {
-            "dateRanges": [
-                {"startDate": self.period.start.isoformat(), "endDate": self.period.end.isoformat(), "name": "current"},
-                {"startDate": self.previous.start.isoformat(), "endDate": self.previous.end.isoformat(), "name": "previous"},
-            ],
-            "metrics": [{"name": name} for name in self.metrics],
-            "metricAggregations": ["TOTAL"],
-        }
-        if self.dimension:
-            body["dimensions"] = [{"name": self.dimension}]
-            if self.dimension == "date":
-                body["orderBys"] = [{"dimension": {"dimensionName": "date"}}]
-                body["limit"] = self.period.days + self.previous.days
-            else:
-                body["orderBys"] = [{"metric": {"metricName": self.metrics[0]}, "desc": True}]
-                # Rows of both periods share the limit: room for the top `limit` of each.
-                body["limit"] = self.limit * 2
-        else:
-            body["limit"] = 2
-        return body
-
 
 class QuestionNotUnderstood(ValueError):
     """The question asks for something outside the grammar (the message says what is allowed)."""
@@ -160,10 +130,6 @@ _N = r"(\d+|" + "|".join(_NUMBER_WORDS) + r")"
 
 def _number(text: str) -> int:
     return int(text) if text.isdigit() else _NUMBER_WORDS[text]
-
-
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _month_start(day: date) -> date:

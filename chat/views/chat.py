@@ -168,13 +168,12 @@ def message_stream(request, pk):
         last_event_id = stream.last_event_id(request.headers.get("Last-Event-ID", request.GET.get("last_event_id")))
     except ValueError:
         return HttpResponseBadRequest("The last event id is a whole number.")
-    user = request.end_user
-    return event_stream_response(stream.stream(message.pk, user_id=user.pk, claims=rls.claims_for(user), last_event_id=last_event_id))
+    return event_stream_response(stream.stream(message.pk, claims=rls.claims_for(request.end_user), last_event_id=last_event_id))
 
 
 @end_user_required
 def message_retry(request, pk):
-    """POST: make a failed answer again (its stream runs the assistant once more)."""
+    """POST: make a failed answer again (a background job runs the assistant once more)."""
     message = _my_message(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

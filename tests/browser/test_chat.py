@@ -1,7 +1,7 @@
 """The analytics chat in Chromium: connect a GA4 property through the (loopback) Google OAuth flow,
 start a chat on it, ask, watch the answer arrive over Server-Sent Events, and see the Vega-Lite chart
 drawn (an SVG inside the chart's container) with its headline metric; the answer is still there after
-a reload."""
+a reload. A real worker process makes the answers: the page's stream only follows them."""
 
 from datetime import timedelta
 
@@ -26,7 +26,8 @@ def google(settings):
 
 
 @pytest.mark.browser
-def test_ask_and_see_the_chart(page, live_server, google, make_user):
+def test_ask_and_see_the_chart(page, live_server, google, make_user, workers):
+    workers(env=google.settings())  # the answer is made by a worker; the page follows its stream
     user = make_user("analyst@example.com", PASSWORD)
     log_in(page, live_server, user.email, PASSWORD)
 
@@ -82,7 +83,8 @@ def test_ask_and_see_the_chart(page, live_server, google, make_user):
 
 
 @pytest.mark.browser
-def test_without_a_property_the_answer_says_how_to_connect(page, live_server, make_user):
+def test_without_a_property_the_answer_says_how_to_connect(page, live_server, make_user, workers):
+    workers()
     user = make_user("new.analyst@example.com", PASSWORD)
     chat = ChatSession.objects.create(user=user, title="No data yet")
     log_in(page, live_server, user.email, PASSWORD)

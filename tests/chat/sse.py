@@ -1,7 +1,9 @@
 """Reading Server-Sent Events in tests: the events of a response body, and a helper that asks a
-question and reads its answer's stream."""
+question, lets the answer be made and reads its stream."""
 
 import json
+
+from tests.jobs import run_deferred
 
 
 def parse(body: bytes) -> list[dict]:
@@ -26,8 +28,10 @@ def read(response) -> list[dict]:
 
 
 def ask_and_stream(client, session, text, **headers):
-    """POST the question, then GET the answer's stream: (the POST's body, the events)."""
+    """POST the question, run the job that makes the answer, then GET the answer's stream: (the
+    POST's body, the events)."""
     posted = client.post(f"/api/v1/chat/sessions/{session.pk}/messages/", {"content": {"type": "user", "text": text}}, format="json")
     assert posted.status_code == 201, posted.json()
     body = posted.json()
+    run_deferred("chat")
     return body, read(client.get(body["stream_url"], **headers))

@@ -12,10 +12,11 @@ from audit.models import ApiCall
 from chat import content as content_schema
 from chat.ga4 import credentials as credential_service
 from chat.ga4 import demo, reports
-from chat.ga4.reports import ReportError
+from chat.ga4.reports import ReportError, citation_for
 from chat.models import ChatSession, GA4Credential
 from chat.responders import grammar
-from chat.responders.ga4 import Report, compose
+from chat.responders import answer as answers
+from chat.responders import report as turn_report
 from tests.chat.sse import ask_and_stream
 
 TODAY = date(2026, 11, 18)  # a Wednesday
@@ -45,7 +46,7 @@ QUESTIONS = [
 
 def run(question, persona="general", property_id=demo.PROPERTY_ID):
     plan = grammar.parse(question, persona=persona, today=TODAY)
-    return plan, demo.DemoProperty(property_id, today=TODAY).run_report(plan.request_body())
+    return plan, demo.DemoProperty(property_id, today=TODAY).run_report(turn_report.request_body(plan))
 
 
 class DemoCredential:
@@ -53,7 +54,7 @@ class DemoCredential:
 
 
 def test_same_request_same_numbers():
-    body = grammar.parse("sessions by device category last 30 days", today=TODAY).request_body()
+    body = turn_report.request_body(grammar.parse("sessions by device category last 30 days", today=TODAY))
     first = demo.DemoProperty(today=TODAY).run_report(body)
     demo.day_totals.cache_clear()
     demo.day_breakdown.cache_clear()
@@ -67,15 +68,15 @@ def test_every_question_form_is_answered(question, persona):
     assert [h["name"] for h in body["metricHeaders"]] == plan.metrics
     assert [h["name"] for h in body["dimensionHeaders"]] == ([plan.dimension] if plan.dimension else []) + ["dateRange"]
     assert {t["dimensionValues"][-1]["value"] for t in body["totals"]} == {"current", "previous"}
-    assert len(body["rows"]) <= plan.request_body()["limit"]
+    assert len(body["rows"]) <= turn_report.request_body(plan)["limit"]
 
-    report = Report.parse(body, plan)
+    report = turn_report.read(body, plan)
     assert report.current and report.previous and report.totals["current"] and report.totals["previous"]
     if plan.dimension == "date":
         assert sorted(report.current) == [d.isoformat() for d in plan.period.dates()]
     for value in report.totals["current"] + report.totals["previous"]:
         assert value > 0
-    answer = compose(plan, report, DemoCredential)
+    answer = answers.compose(plan, report, source=citation_for(DemoCredential), property_name=DemoCredential.property_name)
     content_schema.validate(answer, kinds=("ai",))
     assert answer["charts"] and answer["metrics"]
     assert answer["citations"][0]["source"] == demo.CITATION
@@ -120,7 +121,7 @@ def test_breakdowns_of_a_day_add_up_to_it():
     ({"dateRanges": [{"startDate": "last tuesday", "endDate": "today"}]}, "Not a date"),
 ])
 def test_a_request_it_cannot_answer_is_a_report_error(change, message):
-    body = {**grammar.parse("sessions last 7 days", today=TODAY).request_body(), **change}
+    body = {**turn_report.request_body(grammar.parse("sessions last 7 days", today=TODAY)), **change}
     with pytest.raises(ReportError, match=message):
         demo.DemoProperty(today=TODAY).run_report(body)
 

@@ -9,6 +9,7 @@ import pytest
 from chat.models import ChatMessage, ChatSession
 from chat.responders import ResponderError
 from tests.chat.scripted import ANSWER, DEFAULT_STEPS
+from tests.jobs import run_deferred
 from tests.chat.sse import read
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted")]
@@ -42,6 +43,7 @@ def test_ask_from_the_page_and_stream_the_answer(pages, user_a, scripted):
     assert body["user_message"]["content"] == {"type": "user", "text": "how are we doing?"}
     answer = body["assistant_message"]
     assert answer["status"] == "pending" and answer["stream_url"] == f"/chat/messages/{answer['id']}/stream/"
+    assert run_deferred() == ["chat.answer"]
     events = read(client.get(answer["stream_url"]))
     assert [(e["id"], e["event"]) for e in events] == [(1, "streaming"), (2, "streaming"), (3, "streaming"), (4, "complete")]
     assert [e["id"] for e in read(client.get(answer["stream_url"], HTTP_LAST_EVENT_ID="3"))] == [4]
@@ -71,12 +73,14 @@ def test_a_failed_answer_shows_its_error_and_can_be_retried(pages, user_a, scrip
     client = pages(user_a)
     scripted.steps = [ResponderError("Google Analytics answered HTTP 503. Try again later.")]
     answer = client.post(f"/chat/{chat.pk}/ask/", {"text": "q"}, HTTP_ACCEPT="application/json").json()["assistant_message"]
+    run_deferred()
     assert read(client.get(answer["stream_url"]))[-1]["event"] == "error"
     html = client.get(f"/chat/{chat.pk}/").content.decode()
     assert "Google Analytics answered HTTP 503. Try again later." in html and "Try again" in html
     scripted.steps = list(DEFAULT_STEPS)
     assert client.post(f"/chat/messages/{answer['id']}/retry/")["Location"] == f"/chat/{chat.pk}/"
     assert ChatMessage.objects.get(pk=answer["id"]).status == "pending"
+    run_deferred()
     assert read(client.get(answer["stream_url"]))[-1]["event"] == "complete"
     assert client.post(f"/chat/messages/{answer['id']}/retry/", HTTP_ACCEPT="application/json").status_code == 409
 

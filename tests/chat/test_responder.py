@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import ApiCall
 from chat.models import ChatMessage, ChatSession, GA4Credential
-from chat.responders import grammar
+from chat.responders import grammar, report
 from chat.responders.ga4 import NO_PROPERTY, RECONNECT
 from tests.chat.ga4_reports import KnownReports
 from tests.chat.loopback import Reply
@@ -87,7 +87,7 @@ def test_grammar_top_n_and_limits():
 
 
 def test_request_body_asks_for_both_periods():
-    body = grammar.parse("sessions by device category last 7 days", today=TODAY).request_body()
+    body = report.request_body(grammar.parse("sessions by device category last 7 days", today=TODAY))
     assert body == {
         "dateRanges": [
             {"startDate": "2026-11-11", "endDate": "2026-11-17", "name": "current"},

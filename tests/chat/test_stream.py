@@ -1,22 +1,20 @@
-"""The Server-Sent Events stream of an answer: order and numbering, resuming with Last-Event-ID, one
-driver per message (others follow), a client that leaves mid-answer, failures, retry, and who may
-read a stream."""
-
-from contextlib import contextmanager
+"""The answer of a question, made by its job and followed by the Server-Sent Events stream: order and
+numbering, resuming with Last-Event-ID, the stream doing no work, one job per answer, a job taking
+over from a dead worker, RLS inside the job, a rolled-back request, failures, retry, and who may read
+a stream."""
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from django.test import RequestFactory
+from django.db import ProgrammingError, connection, transaction
 
-from config.wsgi import application
-from tests.conftest import token_for
-
-from chat import stream
+from chat import services, stream
+from chat import tasks as chat_tasks
 from chat.models import ChatMessage, ChatSession
 from chat.responders import Answer, Chunk, ResponderError
+from chat.responders.runner import UNEXPECTED
+from core import rls
 from tests.chat.scripted import ANSWER, DEFAULT_STEPS
 from tests.chat.sse import ask_and_stream, parse, read
+from tests.jobs import deferred, run_deferred
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted")]
 
@@ -55,7 +53,9 @@ def test_events_in_order_then_the_final_content(client, session, scripted):
 
 
 def test_the_response_is_an_event_stream(client, session):
-    response = client.get(stream_url(pending_answer(client, session)))
+    message_id = pending_answer(client, session)
+    run_deferred()
+    response = client.get(stream_url(message_id))
     assert response["Content-Type"] == "text/event-stream" and response["Cache-Control"] == "no-cache"
     body = b"".join(response.streaming_content)
     assert body.startswith(b"retry: 3000\n\n")
@@ -64,7 +64,7 @@ def test_the_response_is_an_event_stream(client, session):
 
 def test_resume_after_last_event_id(client, session):
     message_id = pending_answer(client, session)
-    read(client.get(stream_url(message_id)))  # the answer is made
+    run_deferred()
     assert [e["id"] for e in read(client.get(stream_url(message_id), HTTP_LAST_EVENT_ID="2"))] == [3, 4]
     assert [e["id"] for e in read(client.get(stream_url(message_id) + "?last_event_id=1"))] == [2, 3, 4]
     # A finished message always ends with its final event, even for a client that had it.
@@ -73,69 +73,85 @@ def test_resume_after_last_event_id(client, session):
     assert [e["id"] for e in read(client.get(stream_url(message_id), HTTP_LAST_EVENT_ID="99"))] == [4]
 
 
-@contextmanager
-def served_by_wsgi():
-    """Requests sent straight to the WSGI application, as a server does (which closes the response
-    when the client is gone). The request signals must not close the connection: it holds the test's
-    transaction."""
-    signals = (request_started, request_finished)
-    for signal in signals:
-        signal.disconnect(close_old_connections)
-    try:
-        yield application
-    finally:
-        for signal in signals:
-            signal.connect(close_old_connections)
-
-
-def test_a_client_that_leaves_mid_answer_resumes_where_it_left(client, session, scripted, user_a):
-    message_id = pending_answer(client, session)
-    environ = RequestFactory().get(stream_url(message_id), HTTP_AUTHORIZATION=f"Bearer {token_for(user_a)}").environ
-    statuses = []
-    with served_by_wsgi() as app:
-        body = app(environ, lambda status, headers: statuses.append(status))
-        chunks = iter(body)
-        received = parse(next(chunks) + next(chunks) + next(chunks))  # retry, event 1, event 2
-        body.close()  # the client went away after event 2
-    assert statuses == ["200 OK"] and [e["id"] for e in received] == [1, 2]
-    message = ChatMessage.objects.get(pk=message_id)  # the answer was still finished and stored
-    assert message.status == "complete" and message.chunks == ["one", "two", "three"]
-    assert len(scripted.turns) == 1
-    resumed = read(client.get(stream_url(message_id), HTTP_LAST_EVENT_ID="2"))
-    assert [(e["id"], e["event"]) for e in resumed] == [(3, "streaming"), (4, "complete")]
-    assert len(scripted.turns) == 1  # made once
-
-
-def test_one_driver_per_message(client, session, scripted, monkeypatch):
-    message_id = pending_answer(client, session)
-    assert stream._claim(message_id) is True
-    assert stream._claim(message_id) is False  # the second caller follows instead
-    ChatMessage.objects.filter(pk=message_id).update(chunks=["working on it"])
+def test_the_stream_only_follows(client, session, scripted, monkeypatch):
+    """Reading the stream of an answer no worker has made yet does no work: it sends what is stored
+    and ends after FOLLOW_FOR (the client reconnects and resumes)."""
     monkeypatch.setattr(stream, "FOLLOW_FOR", 0.2)
-    monkeypatch.setattr(stream, "FOLLOW_POLL", 0.05)
+    message_id = pending_answer(client, session)
+    assert parse(b"".join(client.get(stream_url(message_id)).streaming_content)) == []
+    assert ChatMessage.objects.get(pk=message_id).status == "pending" and scripted.turns == []
+    ChatMessage.objects.filter(pk=message_id).update(status="streaming", chunks=["working on it"])
     followed = read(client.get(stream_url(message_id)))
     assert [(e["id"], e["event"], e["data"]["text"]) for e in followed] == [(1, "streaming", "working on it")]
-    assert scripted.turns == []  # the follower ran nothing
+    assert scripted.turns == []
     ChatMessage.objects.filter(pk=message_id).update(status="complete", content=ANSWER)
     assert [(e["id"], e["event"]) for e in read(client.get(stream_url(message_id), HTTP_LAST_EVENT_ID="1"))] == [(2, "complete")]
 
 
-def test_an_abandoned_stream_is_taken_over(client, session, scripted, monkeypatch):
+def test_asking_queues_one_job_per_answer(client, session, user_a):
+    message_id = pending_answer(client, session)
+    assert deferred() == [("chat.answer", {"message_id": message_id, "user_id": str(user_a.pk)})]
+    # Edited while its job still waits: no second job (the waiting one reads the new question).
+    question = ChatMessage.objects.filter(session=session, role="user").get()
+    edited = client.put(f"/api/v1/chat/sessions/{session.pk}/messages/{question.pk}/", {"content": {"type": "user", "text": "and now?"}}, format="json")
+    assert edited.status_code == 200 and len(deferred()) == 1
+
+
+def test_a_job_taking_over_goes_on_after_the_dead_workers_chunks(client, session, scripted):
     message_id = pending_answer(client, session)
     ChatMessage.objects.filter(pk=message_id).update(status="streaming", chunks=["from the dead worker"])
-    monkeypatch.setattr(stream, "STALE_AFTER", 0)
+    run_deferred()
     events = read(client.get(stream_url(message_id)))
     assert [(e["id"], e["event"]) for e in events] == [(1, "streaming"), (2, "streaming"), (3, "streaming"), (4, "streaming"), (5, "complete")]
     assert events[0]["data"]["text"] == "from the dead worker"
     assert ChatMessage.objects.get(pk=message_id).chunks == ["from the dead worker", "one", "two", "three"]
 
 
+def test_a_finished_answer_is_not_made_again(client, session, scripted, user_a):
+    message_id = pending_answer(client, session)
+    run_deferred()
+    chat_tasks.answer(message_id=message_id, user_id=str(user_a.pk))  # a job run twice (retried after a crash)
+    assert len(scripted.turns) == 1
+    assert ChatMessage.objects.get(pk=message_id).chunks == ["one", "two", "three"]
+
+
+def test_a_job_for_another_user_reads_nothing(client, session, scripted, user_b):
+    """RLS inside the job: run for user B, the job cannot see user A's message."""
+    message_id = pending_answer(client, session)
+    chat_tasks.answer(message_id=message_id, user_id=str(user_b.pk))
+    assert ChatMessage.objects.get(pk=message_id).status == "pending" and scripted.turns == []
+
+
+def test_a_rolled_back_request_queues_nothing(session, user_a):
+    with pytest.raises(RuntimeError), rls.end_user(rls.claims_for(user_a)):
+        services.ask(session, "rolled back")
+        with connection.cursor() as cursor:  # the job row is in the request's transaction...
+            cursor.execute("SET LOCAL ROLE NONE")
+            cursor.execute("SELECT count(*) FROM procrastinate_jobs")
+            assert cursor.fetchone()[0] == 1
+        raise RuntimeError("the view failed")
+    assert deferred() == [] and not ChatMessage.objects.filter(session=session).exists()  # ...and went with it
+
+
+def test_end_users_cannot_reach_the_job_queue(session, user_a):
+    """Deferring steps out of the `authenticated` role for its one statement; the queue itself is
+    never granted to end users (nor to Supabase's PostgREST)."""
+    with rls.end_user(rls.claims_for(user_a)):
+        services.ask(session, "queued")
+        with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM procrastinate_jobs")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == "authenticated"  # the role is back after deferring
+    assert len(deferred()) == 1
+
+
 @pytest.mark.parametrize(
     "steps, error",
     [
         ([Chunk("one"), ResponderError("Google Analytics answered HTTP 503. Try again later.")], "Google Analytics answered HTTP 503. Try again later."),
-        ([Chunk("one"), RuntimeError("a bug")], stream.UNEXPECTED),
-        ([Chunk("one"), Answer({"type": "ai", "answer": ""})], stream.UNEXPECTED),  # content the schema refuses
+        ([Chunk("one"), RuntimeError("a bug")], UNEXPECTED),
+        ([Chunk("one"), Answer({"type": "ai", "answer": ""})], UNEXPECTED),  # content the schema refuses
         ([Chunk("one")], "The assistant gave no answer. Ask again."),
     ],
 )
@@ -158,6 +174,7 @@ def test_retry_makes_a_failed_answer_again(client, session, scripted):
     scripted.steps = list(DEFAULT_STEPS)
     retried = client.post(f"/api/v1/chat/messages/{message_id}/retry")
     assert retried.status_code == 200 and retried.json()["status"] == "pending" and retried.json()["error"] == ""
+    run_deferred()
     assert read(client.get(stream_url(message_id)))[-1]["event"] == "complete"
     again = client.post(f"/api/v1/chat/messages/{message_id}/retry")
     assert again.status_code == 409 and again.json()["error"]["code"] == "not_failed"

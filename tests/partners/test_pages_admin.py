@@ -3,6 +3,7 @@
 import pytest
 
 from partners.models import ApiKey, Partner
+from tests.jobs import run_deferred
 from tests.partners.conftest import event, key_client
 
 
@@ -39,7 +40,12 @@ def test_portal_creates_the_profile_then_shows_the_key_once(client, user_a):
 def test_portal_generates_insights_and_edits_the_profile(client, user_a):
     Partner.objects.create(user=user_a, name="Acme", email="a@acme.example")
     client.post("/partner/insights/generate/")
-    assert "daily_volume_anomaly" in client.get("/partner/").content.decode()
+    client.post("/partner/insights/generate/")  # a second click while the first waits: one job
+    page = client.get("/partner/").content.decode()
+    assert "<strong>queued</strong>" in page and "daily_volume_anomaly" not in page
+    assert run_deferred() == ["partners.generate_insights_for"]
+    page = client.get("/partner/").content.decode()
+    assert "<strong>done</strong>" in page and "daily_volume_anomaly" in page
     client.post("/partner/profile/", {"name": "Acme Corp", "email": "a@acme.example"})
     assert Partner.objects.get().name == "Acme Corp"
 

@@ -1,5 +1,4 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from tqdm import tqdm
 
 from partners import insights
@@ -15,14 +14,12 @@ class Command(BaseCommand):
                             help="Only this model (repeatable). Default: every built-in model.")
 
     def handle(self, *args, partner=None, models=None, **options):
-        insights.ensure_registered()
-        partners = Partner.objects.order_by("created_at")
-        if partner:
-            partners = partners.filter(pk=partner)
-            if not partners.exists():
-                raise CommandError(f"No partner {partner}.")
-        created = 0
-        for each in tqdm(partners.iterator(), total=partners.count(), unit="partner", disable=options["verbosity"] == 0):
-            with transaction.atomic():
-                created += len(insights.generate(each, models))
-        self.stdout.write(self.style.SUCCESS(f"Stored {created} insights for {partners.count()} partners."))
+        if partner and not Partner.objects.filter(pk=partner).exists():
+            raise CommandError(f"No partner {partner}.")
+        total = Partner.objects.filter(pk=partner).count() if partner else Partner.objects.count()
+
+        def progress(partners):
+            return tqdm(partners, total=total, unit="partner", disable=options["verbosity"] == 0)
+
+        created, count = insights.generate_all(partner, models, progress=progress)
+        self.stdout.write(self.style.SUCCESS(f"Stored {created} insights for {count} partners."))

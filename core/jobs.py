@@ -1,0 +1,123 @@
+"""Background jobs on procrastinate (docs/jobs.md): deferring a job from any transaction, and what
+staff and health checks read about the queue.
+
+**Deferring under RLS.** procrastinate's tables belong to the connection role and are not granted to
+`authenticated`: an end user reaching the database through Supabase's PostgREST must never read or
+write the job queue. A page or API request, though, runs its transaction as `authenticated`
+(core.rls). So `defer()` steps out of that role for the one statement that inserts the job
+(`SET LOCAL ROLE NONE`, back to the connection role) and steps back in at once, in the same
+transaction: the job row commits with the request's writes or, when the request rolls back, is
+never seen by a worker. The role switch is fixed SQL in server code; nothing of the request picks
+the role.
+
+A job's arguments are ids (they are stored in plain text in `procrastinate_jobs`), never secrets.
+"""
+
+from contextlib import contextmanager
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from procrastinate import exceptions as procrastinate_exceptions
+from procrastinate import psycopg_connector
+from procrastinate.contrib.django import django_connector, utils
+
+
+class Connector(django_connector.DjangoConnector):
+    """procrastinate's Django connector (deferring through Django's connection, in its transaction),
+    whose workers' pool gives up a lost connection after DB_POOL_TIMEOUT instead of psycopg's
+    doubling delays of up to 5 minutes: after a PostgreSQL restart, a worker connects again as soon
+    as the server is back."""
+
+    def get_worker_connector(self):
+        pool = settings.DATABASES[self.alias]["OPTIONS"]["pool"]
+        return psycopg_connector.PsycopgConnector(
+            kwargs=utils.connector_params(self.alias), reconnect_timeout=pool["reconnect_timeout"], timeout=pool["timeout"],
+        )
+
+
+def on_app_ready(app) -> None:
+    """PROCRASTINATE_ON_APP_READY: the app uses `Connector`."""
+    app.connector = app.job_manager.connector = Connector(alias=app.connector.alias)
+
+
+@contextmanager
+def _connection_role():
+    """The block runs as the connection's own role, in a savepoint of the current transaction; the
+    role the transaction had (an end user's `authenticated`) is back after it. Rolling back to the
+    savepoint (an error) undoes the SET LOCAL too."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('role')")
+        role = cursor.fetchone()[0]
+        if role != "none":
+            cursor.execute("SET LOCAL ROLE NONE")
+        yield
+        if role != "none":
+            cursor.execute("SELECT set_config('role', %s, true)", [role])
+
+
+def defer(task, *, lock: str | None = None, queueing_lock: str | None = None, **kwargs) -> int | None:
+    """Queue `task(**kwargs)` in the current transaction (committed with it, gone with its rollback)
+    and return the job id; None when a job with this `queueing_lock` is already waiting (it will do
+    the same work)."""
+    options = {key: value for key, value in {"lock": lock, "queueing_lock": queueing_lock}.items() if value is not None}
+    try:
+        with _connection_role():
+            return task.configure(**options).defer(**kwargs)
+    except procrastinate_exceptions.AlreadyEnqueued:
+        return None
+
+
+def latest_status(lock: str) -> str | None:
+    """The status of the newest job deferred with this `lock` (todo, doing, succeeded, failed,
+    cancelled, aborted), or None; for pages that show "queued / running / done"."""
+    with _connection_role(), connection.cursor() as cursor:
+        cursor.execute("SELECT status FROM procrastinate_jobs WHERE lock = %s ORDER BY id DESC LIMIT 1", [lock])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+# --- what staff and health checks read ---------------------------------------------------------------
+
+QUEUES = """
+SELECT queue_name,
+       count(*) FILTER (WHERE status = 'todo') AS waiting,
+       count(*) FILTER (WHERE status = 'doing') AS running,
+       extract(epoch FROM now() - min(COALESCE(scheduled_at, created.at)) FILTER (WHERE status = 'todo'
+           AND (scheduled_at IS NULL OR scheduled_at <= now()))) AS oldest_waiting_seconds
+  FROM procrastinate_jobs job
+  LEFT JOIN LATERAL (
+       SELECT min(at) AS at FROM procrastinate_events e WHERE e.job_id = job.id AND e.type = 'deferred'
+  ) created ON true
+ WHERE status IN ('todo', 'doing')
+ GROUP BY queue_name ORDER BY queue_name
+"""
+FAILED_SINCE = """
+SELECT job.queue_name, count(DISTINCT job.id)
+  FROM procrastinate_jobs job JOIN procrastinate_events e ON e.job_id = job.id AND e.type = 'failed'
+ WHERE job.status = 'failed' AND e.at > now() - interval '24 hours'
+ GROUP BY job.queue_name
+"""
+
+
+def last_heartbeat() -> datetime | None:
+    """When a worker was last heard from (its heartbeat), or None when no worker is registered.
+    For health checks ("workers heard from recently")."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(last_heartbeat) FROM procrastinate_workers")
+        return cursor.fetchone()[0]
+
+
+def dashboard() -> dict:
+    """Per queue: jobs waiting and running, the age of the oldest waiting job (s), jobs failed in
+    the last 24 h; and each registered worker's last heartbeat."""
+    with connection.cursor() as cursor:
+        cursor.execute(QUEUES)
+        queues = {name: {"queue": name, "waiting": waiting, "running": running, "oldest_waiting_seconds": oldest, "failed_24h": 0}
+                  for name, waiting, running, oldest in cursor.fetchall()}
+        cursor.execute(FAILED_SINCE)
+        for name, failed in cursor.fetchall():
+            queues.setdefault(name, {"queue": name, "waiting": 0, "running": 0, "oldest_waiting_seconds": None})["failed_24h"] = failed
+        cursor.execute("SELECT id, last_heartbeat, now() - last_heartbeat FROM procrastinate_workers ORDER BY id")
+        workers = [{"id": pk, "last_heartbeat": beat, "silent_seconds": age.total_seconds()} for pk, beat, age in cursor.fetchall()]
+    return {"queues": sorted(queues.values(), key=lambda q: q["queue"]), "workers": workers}
