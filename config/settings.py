@@ -156,6 +156,7 @@ CACHES = {
 READINESS_CHECKS = [
     "core.health.database",
     "core.health.migrations",
+    "core.jobs.workers_heard",
 ]
 
 # --- Identity -------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from procrastinate import exceptions as procrastinate_exceptions
 from procrastinate import psycopg_connector
 from procrastinate.contrib.django import django_connector, utils
@@ -106,6 +107,17 @@ def last_heartbeat() -> datetime | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(last_heartbeat) FROM procrastinate_workers")
         return cursor.fetchone()[0]
+
+
+def workers_heard() -> None:
+    """Readiness check (`settings.READINESS_CHECKS`): once workers have registered, one of them was
+    heard from within JOBS_STALLED_AFTER. Before any worker ever registered (a deployment whose
+    workers start after the web) it passes."""
+    from core.health import NotReady
+
+    heard = last_heartbeat()
+    if heard is not None and (timezone.now() - heard).total_seconds() > settings.JOBS_STALLED_AFTER:
+        raise NotReady(f"no background worker heard from since {heard.isoformat(timespec='seconds')}")
 
 
 def dashboard() -> dict:

@@ -24,8 +24,8 @@ def test_healthz_answers_without_the_database(db, django_assert_num_queries, set
 def test_readyz_checks_the_database_and_migrations(db, django_assert_max_num_queries):
     response = probe("/readyz", HTTP_HOST="10.0.3.7")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
-    with django_assert_max_num_queries(1):  # once migrated, only SELECT 1
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok", "workers_heard": "ok"}}
+    with django_assert_max_num_queries(2):  # once migrated, SELECT 1 and the workers' last heartbeat
         assert probe("/readyz").status_code == 200
 
 
@@ -35,7 +35,7 @@ def test_readyz_is_unavailable_while_a_migration_is_not_applied(db, monkeypatch)
         cursor.execute("DELETE FROM django_migrations WHERE app = 'partners' AND name = '0005_seed_functions'")
     response = probe("/readyz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "checks": {"database": "ok", "migrations": "1 migration(s) not applied"}}
+    assert response.json()["checks"]["migrations"] == "1 migration(s) not applied"
     assert health._migrated is False
 
 
@@ -61,3 +61,17 @@ def test_readyz_takes_its_checks_from_settings(db, settings, check, answer):
 def test_other_methods_and_paths_go_to_the_app(db):
     assert Client().post("/healthz").status_code == 404
     assert probe("/healthz/").status_code == 404
+
+
+def test_readyz_wants_a_recent_worker_heartbeat_once_workers_exist(db, settings):
+    """Before any worker registered it is ready (workers may start after the web); once they have,
+    one must have been heard from within JOBS_STALLED_AFTER."""
+    assert probe("/readyz").json()["checks"]["workers_heard"] == "ok"
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '10 minutes') RETURNING id")
+        worker = cursor.fetchone()[0]
+    response = probe("/readyz")
+    assert response.status_code == 503 and response.json()["checks"]["workers_heard"].startswith("no background worker heard from")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE procrastinate_workers SET last_heartbeat = now() WHERE id = %s", [worker])
+    assert probe("/readyz").status_code == 200
