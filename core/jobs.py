@@ -13,15 +13,18 @@ the role.
 A job's arguments are ids (they are stored in plain text in `procrastinate_jobs`), never secrets.
 """
 
+import logging
 from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from procrastinate import exceptions as procrastinate_exceptions
 from procrastinate import psycopg_connector
 from procrastinate.contrib.django import django_connector, utils
+
+logger = logging.getLogger(__name__)
 
 
 class Connector(django_connector.DjangoConnector):
@@ -38,8 +41,39 @@ class Connector(django_connector.DjangoConnector):
 
 
 def on_app_ready(app) -> None:
-    """PROCRASTINATE_ON_APP_READY: the app uses `Connector`."""
+    """PROCRASTINATE_ON_APP_READY: the app uses `Connector`, and every task is wrapped by
+    `keep_failure`."""
     app.connector = app.job_manager.connector = Connector(alias=app.connector.alias)
+    app.worker_defaults = {**app.worker_defaults, "task_middleware": [keep_failure]}
+
+
+MAX_ERROR = 2000  # characters of an error message kept
+
+
+def keep_failure(call_next, context, worker):
+    """procrastinate task middleware: a task that raises leaves a `job_failures` row (task, attempt,
+    error type and message: cut to MAX_ERROR, key material replaced, no traceback or local values),
+    written in a transaction of its own, before procrastinate marks the job failed or retries it."""
+    try:
+        return call_next()
+    except Exception as exc:
+        _record_failure(context.job, exc)
+        raise
+
+
+def _record_failure(job, exc: Exception) -> None:
+    from config.sentry import FILTERED, SECRET_VALUE
+    from core.models import JobFailure
+
+    try:
+        with transaction.atomic():
+            JobFailure.objects.create(
+                job_id=job.id, task_name=job.task_name[:255], attempt=job.attempts + 1,
+                error_type=f"{type(exc).__module__}.{type(exc).__qualname__}"[:255],
+                error=SECRET_VALUE.sub(FILTERED, str(exc))[:MAX_ERROR].replace("\x00", ""),
+            )
+    except DatabaseError:  # the database is what failed: the worker's log still has it
+        logger.warning("could not record the failure of job %s", job.id, exc_info=True)
 
 
 @contextmanager

@@ -65,3 +65,23 @@ class OwnedModel(TimestampedModel):
 
     class Meta(TimestampedModel.Meta):
         abstract = True
+
+
+class JobFailure(CreatedModel):
+    """A background job's failed attempt, with its error (procrastinate keeps only the status):
+    written by `core.jobs.keep_failure` around every task, the message cut short and key material
+    in it replaced. Staff read it in the admin; no end user does (no grant, like the queue)."""
+
+    job_id = models.BigIntegerField(db_index=True)
+    task_name = models.CharField(max_length=255)
+    attempt = models.PositiveIntegerField()
+    error_type = models.CharField(max_length=255)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "job_failures"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["-created_at"], name="job_failures_created_at_idx")]
+
+    def __str__(self):
+        return f"{self.task_name} #{self.job_id}: {self.error_type}"
