@@ -6,6 +6,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from core import encryption
+        from django.db.models.signals import post_migrate
+
+        from core import encryption, privileges
 
         encryption.install()  # every encrypted field reads old keys too during a rotation
+        # Supabase grants new tables of `public` to its API roles: take that back from those
+        # without RLS after every migrate (core/privileges.py).
+        post_migrate.connect(privileges.revoke_from_api_roles, dispatch_uid="core.privileges")
