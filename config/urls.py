@@ -21,6 +21,7 @@ urlpatterns = [
     # Any other /api/ path answers the JSON error shape, with DEBUG on too (Django's debug 404 page is
     # HTML) and without APPEND_SLASH's redirect (which would drop a POST's body).
     re_path(r"^api/", errors.not_found),
+    path("auth/v1/", include("accounts.gotrue.urls")),  # Supabase Auth's API (GoTrue), docs/auth.md
     path("accounts/", include("accounts.urls")),
     path("partner/", include("partners.urls")),
     path("activity/", include("audit.urls")),
