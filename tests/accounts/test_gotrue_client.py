@@ -2,6 +2,8 @@
 server: the compatibility judge. Its tokens work on our API and stop working once signed out."""
 
 import httpx
+import jwt
+import pyotp
 import pytest
 from supabase_auth import SyncGoTrueClient
 from supabase_auth.errors import AuthApiError
@@ -129,3 +131,58 @@ def test_requests_without_a_project_key_are_refused(live_server, committed_db):
     assert health.status_code == 200 and health.json()["name"] == "GoTrue"
     settings_body = httpx.get(f"{live_server.url}/auth/v1/settings", headers={"apikey": projectkeys.mint()}).json()
     assert settings_body["external"]["email"] is True and settings_body["mailer_autoconfirm"] is True
+
+
+def test_mfa_enroll_challenge_verify_to_aal2_and_unenroll(gotrue, live_server, make_user):
+    make_user("mfa@example.com")
+    client = gotrue()
+    client.sign_in_with_password({"email": "mfa@example.com", "password": PASSWORD})
+
+    enrolled = client.mfa.enroll({"factor_type": "totp", "friendly_name": "phone app", "issuer": "Test"})
+    assert enrolled.totp.uri.startswith("otpauth://totp/Test:mfa%40example.com?secret=")
+    assert enrolled.totp.qr_code.startswith("data:image/svg+xml;utf-8,<svg")
+    totp = pyotp.TOTP(enrolled.totp.secret)
+
+    challenge = client.mfa.challenge({"factor_id": enrolled.id})
+    with pytest.raises(AuthApiError) as wrong:
+        client.mfa.verify({"factor_id": enrolled.id, "challenge_id": challenge.id, "code": "000000" if totp.now() != "000000" else "111111"})
+    assert wrong.value.status == 422 and wrong.value.code == "mfa_verification_failed"
+
+    verified = client.mfa.verify({"factor_id": enrolled.id, "challenge_id": challenge.id, "code": totp.now()})
+    assert jwt.decode(verified.access_token, options={"verify_signature": False})["aal"] == "aal2"
+    level = client.mfa.get_authenticator_assurance_level()
+    assert level.current_level == "aal2" and {m.method for m in level.current_authentication_methods} == {"password", "totp"}
+    assert [f.status for f in client.mfa.list_factors().totp] == ["verified"]
+    assert api_status(live_server, verified.access_token) == 200
+
+    # A refreshed session stays at aal2; a new sign-in starts at aal1 and may not remove the factor.
+    refreshed = client.refresh_session().session
+    assert jwt.decode(refreshed.access_token, options={"verify_signature": False})["aal"] == "aal2"
+    other = gotrue()
+    other.sign_in_with_password({"email": "mfa@example.com", "password": PASSWORD})
+    with pytest.raises(AuthApiError) as low:
+        other.mfa.unenroll({"factor_id": enrolled.id})
+    assert low.value.status == 403 and low.value.code == "insufficient_aal"
+
+    assert client.mfa.unenroll({"factor_id": enrolled.id}).id == enrolled.id
+    assert client.mfa.list_factors().all == []
+
+
+def test_totp_verify_is_throttled_per_factor(gotrue, make_user, settings):
+    settings.MFA_VERIFY_THROTTLE = {"attempts": 3, "window": 300}
+    make_user("guess@example.com")
+    client = gotrue()
+    client.sign_in_with_password({"email": "guess@example.com", "password": PASSWORD})
+    enrolled = client.mfa.enroll({"factor_type": "totp"})
+    totp = pyotp.TOTP(enrolled.totp.secret)
+    wrong = f"{(int(totp.now()) + 500000) % 1000000:06d}"
+    codes = []
+    for _ in range(4):
+        challenge = client.mfa.challenge({"factor_id": enrolled.id})
+        with pytest.raises(AuthApiError) as refused:
+            client.mfa.verify({"factor_id": enrolled.id, "challenge_id": challenge.id, "code": wrong})
+        codes.append(refused.value.status)
+    challenge = client.mfa.challenge({"factor_id": enrolled.id})
+    with pytest.raises(AuthApiError) as blocked:
+        client.mfa.verify({"factor_id": enrolled.id, "challenge_id": challenge.id, "code": totp.now()})
+    assert codes == [422, 422, 422, 429] and blocked.value.status == 429
