@@ -4,6 +4,7 @@
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
 API_VERSION_HEADER = "X-Supabase-Api-Version"
@@ -61,5 +62,6 @@ def exception_handler(exc, context):
     return response(context["request"], error.status, error.code, error.message, **error.extra)
 
 
+@csrf_exempt
 def not_found(request, exception=None):
     return response(request, 404, "not_found", "Not Found")

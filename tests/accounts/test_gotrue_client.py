@@ -186,3 +186,17 @@ def test_totp_verify_is_throttled_per_factor(gotrue, make_user, settings):
     with pytest.raises(AuthApiError) as blocked:
         client.mfa.verify({"factor_id": enrolled.id, "challenge_id": challenge.id, "code": totp.now()})
     assert codes == [422, 422, 422, 429] and blocked.value.status == 429
+
+
+def test_unknown_paths_and_bad_bodies_get_gotrue_errors(live_server, committed_db):
+    key = {"apikey": projectkeys.mint()}
+    unknown = httpx.put(f"{live_server.url}/auth/v1/no-such-endpoint", headers=key)
+    assert unknown.status_code == 404 and unknown.json()["error_code"] == "not_found"
+    deep = httpx.post(f"{live_server.url}/auth/v1/signup", headers={**key, "Content-Type": "application/json"},
+                      content=b"[" * 1000 + b"]" * 1000)
+    assert deep.status_code == 400 and deep.json()["error_code"] == "bad_json"
+    versioned = httpx.post(f"{live_server.url}/auth/v1/token?grant_type=refresh_token",
+                           headers={**key, "X-Supabase-Api-Version": "2024-01-01"}, json={"refresh_token": "x" * 43})
+    assert versioned.status_code == 400
+    assert versioned.json() == {"code": "refresh_token_not_found", "message": "Invalid Refresh Token: Refresh Token Not Found"}
+    assert versioned.headers["X-Supabase-Api-Version"] == "2024-01-01"
