@@ -1,7 +1,7 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import services
+from accounts import services, sessions
 from accounts.models import AuthSession
 
 SESSION_KEY = "_end_user_id"
@@ -13,9 +13,9 @@ def sign_in_session(request, user) -> None:
     """Sign `user` in to the pages: an `auth.sessions` row, whose id the (signed) cookie carries."""
     previous = request.session.get(AUTH_SESSION_KEY)
     if previous:
-        services.end_session(previous)
+        sessions.end(previous)
     request.session.cycle_key()
-    auth_session = services.start_session(user, request)
+    auth_session = sessions.start(user, request)
     request.session[SESSION_KEY] = str(user.id)
     request.session[AUTH_SESSION_KEY] = str(auth_session.id)
     request.session[HASH_KEY] = services.session_hash(user)
@@ -25,7 +25,7 @@ def sign_in_session(request, user) -> None:
 def sign_out_session(request) -> None:
     auth_session_id = request.session.get(AUTH_SESSION_KEY)
     if auth_session_id:
-        services.end_session(auth_session_id)
+        sessions.end(auth_session_id)
     request.session.flush()
     request.end_user = None
 

@@ -76,3 +76,89 @@ class AuthSession(models.Model):
         managed = False
         db_table = '"auth"."sessions"'
         verbose_name = "end-user session"
+
+
+class RefreshToken(models.Model):
+    """Supabase Auth's `auth.refresh_tokens`: one row per refresh token of a session, each used once
+    (`revoked` once exchanged, `parent` the token it replaced). `token` and `parent` hold SHA-256
+    digests, never the tokens themselves (see accounts.sessions)."""
+
+    instance_id = models.UUIDField(null=True, blank=True)
+    id = models.BigAutoField(primary_key=True)
+    token = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    user_id = models.CharField(max_length=255, null=True, blank=True)  # varchar there, not a foreign key
+    revoked = models.BooleanField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    parent = models.CharField(max_length=255, null=True, blank=True)
+    session = models.ForeignKey(AuthSession, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+")
+
+    class Meta:
+        managed = False
+        db_table = '"auth"."refresh_tokens"'
+
+
+class Identity(models.Model):
+    """Supabase Auth's `auth.identities`: how a user signs in (provider `email`, `google`…);
+    `email` is a generated column there and is not mapped."""
+
+    id = models.UUIDField(primary_key=True)
+    provider_id = models.TextField()
+    user = models.ForeignKey(AuthUser, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    identity_data = models.JSONField()
+    provider = models.TextField()
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = '"auth"."identities"'
+
+
+class MfaFactor(models.Model):
+    """Supabase Auth's `auth.mfa_factors` (TOTP here). `secret` is the TOTP seed, as GoTrue keeps it:
+    never serialised, logged or listed."""
+
+    id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(AuthUser, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    friendly_name = models.TextField(null=True, blank=True)
+    factor_type = models.CharField(max_length=16)  # auth.factor_type: totp | webauthn | phone
+    status = models.CharField(max_length=16)  # auth.factor_status: unverified | verified
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    secret = models.TextField(null=True, blank=True)
+    last_challenged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = '"auth"."mfa_factors"'
+
+
+class MfaChallenge(models.Model):
+    """Supabase Auth's `auth.mfa_challenges`: one per challenge request, verified at most once."""
+
+    id = models.UUIDField(primary_key=True)
+    factor = models.ForeignKey(MfaFactor, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    created_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField()
+
+    class Meta:
+        managed = False
+        db_table = '"auth"."mfa_challenges"'
+
+
+class MfaAmrClaim(models.Model):
+    """Supabase Auth's `auth.mfa_amr_claims`: how a session was authenticated (password, totp…),
+    the source of the access token's `amr` claim."""
+
+    id = models.UUIDField(primary_key=True)
+    session = models.ForeignKey(AuthSession, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    authentication_method = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = '"auth"."mfa_amr_claims"'

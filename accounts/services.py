@@ -1,4 +1,5 @@
-"""Sign-up, sign-in and the login throttle for end users (`auth.users`)."""
+"""Sign-up, sign-in and the login throttle for end users (`auth.users`); what happens is announced
+through `accounts.signals`."""
 
 import hashlib
 import hmac
@@ -8,10 +9,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-import audit
-from accounts import passwords
-from accounts.models import AuthSession, AuthUser
-from core.netaddr import client_ip
+from accounts import passwords, signals
+from accounts.models import AuthUser, Identity
 from core.throttle import FailureThrottle
 
 INSTANCE_ID = uuid.UUID(int=0)  # Supabase Auth writes the nil uuid here
@@ -35,7 +34,8 @@ def find_by_email(email: str) -> AuthUser | None:
 
 
 def sign_up(email: str, password: str, user_metadata: dict | None = None) -> AuthUser:
-    """Create an `auth.users` row the way Supabase Auth's email sign-up does (email confirmation off)."""
+    """Create an `auth.users` row and its `email` identity the way Supabase Auth's email sign-up does
+    (email confirmation off)."""
     email = normalize_email(email)
     if find_by_email(email):
         raise SignInError("email_exists", EMAIL_TAKEN)
@@ -59,10 +59,21 @@ def sign_up(email: str, password: str, user_metadata: dict | None = None) -> Aut
     try:
         with transaction.atomic():
             user.save(force_insert=True)
+            add_identity(user, "email", str(user.id), {"email_verified": True, "phone_verified": False})
     except IntegrityError as exc:  # a concurrent sign-up won the unique index
         raise SignInError("email_exists", EMAIL_TAKEN) from exc
-    audit.activity("signup", user=user)
+    signals.signed_up.send(AuthUser, user=user)
     return user
+
+
+def add_identity(user: AuthUser, provider: str, provider_id: str, data: dict) -> Identity:
+    """An `auth.identities` row; `identity_data` holds `sub` and `email` as GoTrue writes them."""
+    now = timezone.now()
+    identity_data = {"sub": provider_id, "email": user.email, **data}
+    return Identity.objects.create(
+        id=uuid.uuid4(), user=user, provider=provider, provider_id=provider_id, identity_data=identity_data,
+        last_sign_in_at=now, created_at=now, updated_at=now,
+    )
 
 
 def sign_in(email: str, password: str, ip: str) -> AuthUser:
@@ -85,7 +96,7 @@ def sign_in(email: str, password: str, ip: str) -> AuthUser:
     now = timezone.now()
     AuthUser.objects.filter(pk=user.pk).update(last_sign_in_at=now, updated_at=now)
     user.last_sign_in_at = user.updated_at = now
-    audit.activity("login", user=user)
+    signals.logged_in.send(AuthUser, user=user)
     return user
 
 
@@ -98,26 +109,7 @@ class SignUpThrottle(FailureThrottle):
 
 
 def _failed(email: str, user: AuthUser | None, reason: str) -> None:
-    """A failed sign-in, kept even if the request's transaction rolls back; the account's owner sees
-    it in their activity when the email is theirs."""
-    audit.activity("login_failed", user=user, details={"email": email[:254], "reason": reason}, durable=True)
-
-
-def start_session(user: AuthUser, request) -> AuthSession:
-    """An `auth.sessions` row for a page sign-in (written as the connection role, as GoTrue does)."""
-    now = timezone.now()
-    return AuthSession.objects.create(
-        id=uuid.uuid4(), user=user, created_at=now, updated_at=now, aal="aal1",
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000] or None, ip=client_ip(request) or None,
-    )
-
-
-def end_session(auth_session_id) -> None:
-    """Sign a session out for good: its row is deleted, so no copy of its cookie signs in again."""
-    try:
-        AuthSession.objects.filter(pk=uuid.UUID(str(auth_session_id))).delete()
-    except ValueError:
-        pass  # not an id: nothing to end
+    signals.login_failed.send(AuthUser, user=user, email=email, reason=reason)
 
 
 def session_hash(user: AuthUser) -> str:

@@ -1,5 +1,5 @@
 """Supabase access tokens: verify (HS256 with the project's secret, ES256/RS256 against its JWKS)
-and issue (for `POST /api/v1/auth/token`, so the API works without a Supabase project)."""
+and issue (for the GoTrue API of `accounts.gotrue`, so the API works without a Supabase project)."""
 
 import json
 import re
@@ -10,8 +10,10 @@ from pathlib import Path
 
 import jwt
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
 
-from accounts.models import AuthUser
+from accounts.models import AuthSession, AuthUser
 from core import jsontext
 
 AUDIENCE = "authenticated"
@@ -100,19 +102,30 @@ def user_for(claims: dict) -> AuthUser:
     if not isinstance(sub, str) or not CANONICAL_UUID.fullmatch(sub):
         raise InvalidToken("invalid_token", "The access token's subject is not a user id.")
     user_id = uuid.UUID(sub)
+    users = AuthUser.objects.only(*USER_FIELDS).filter(pk=user_id)
+    session_id = claims.get("session_id")
+    if session_id is not None:
+        # A token of a session answers only while the session lives (not signed out, not past
+        # not_after): checked in the user's own query, no round trip of its own.
+        if not isinstance(session_id, str) or not CANONICAL_UUID.fullmatch(session_id):
+            raise InvalidToken("invalid_token", "The access token's session_id is not a session id.")
+        live = AuthSession.objects.filter(Q(not_after__isnull=True) | Q(not_after__gt=Now()), pk=session_id, user_id=OuterRef("pk"))
+        users = users.annotate(session_live=Exists(live))
     try:
-        user = AuthUser.objects.only(*USER_FIELDS).get(pk=user_id)
+        user = users.get()
     except AuthUser.DoesNotExist as exc:
         raise InvalidToken("user_not_found", "The user of this access token does not exist.") from exc
+    if session_id is not None and not user.session_live:
+        raise InvalidToken("session_not_found", "The session of this access token has ended (signed out or revoked).")
     refusal = user.refusal()
     if refusal:
         raise InvalidToken(f"user_{refusal}", f"The user of this access token is {refusal}.")
     return user
 
 
-def issue(user: AuthUser) -> dict:
-    """An access token with the claims Supabase Auth puts in its own, in the shape of its password
-    grant response (no refresh token: sign in again when it expires)."""
+def issue(user: AuthUser, session: AuthSession | None = None, amr: list | None = None) -> dict:
+    """An access token with the claims Supabase Auth puts in its own: `session_id`, `aal` and `amr`
+    of `session` (accounts.sessions); without one, a token of no session (no `session_id` claim)."""
     now = int(time.time())
     lifetime = int(settings.ACCESS_TOKEN_LIFETIME.total_seconds())
     claims = {
@@ -126,10 +139,11 @@ def issue(user: AuthUser) -> dict:
         "app_metadata": user.raw_app_meta_data or {},
         "user_metadata": user.raw_user_meta_data or {},
         "role": "authenticated",
-        "aal": "aal1",
-        "amr": [{"method": "password", "timestamp": now}],
-        "session_id": str(uuid.uuid4()),
+        "aal": (session.aal if session is not None else None) or "aal1",
+        "amr": amr if amr is not None else [{"method": "password", "timestamp": now}],
         "is_anonymous": bool(user.is_anonymous),
     }
+    if session is not None:
+        claims["session_id"] = str(session.pk)
     token = jwt.encode(claims, settings.SUPABASE_JWT_SECRET, algorithm="HS256")
     return {"access_token": token, "token_type": "bearer", "expires_in": lifetime, "expires_at": now + lifetime, "user": user}

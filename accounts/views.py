@@ -3,8 +3,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-import audit
-from accounts import services
+from accounts import services, signals
 from accounts.forms import LoginForm, SignUpForm
 from accounts.middleware import sign_in_session, sign_out_session
 from core.middleware import without_rls
@@ -67,7 +66,7 @@ def signup(request):
 @require_POST
 def logout(request):
     if getattr(request, "end_user", None) is not None:
-        audit.activity("logout", user=request.end_user)
+        signals.logged_out.send(type(request.end_user), user=request.end_user, scope="local")
     sign_out_session(request)
     messages.info(request, "You are signed out.")
     return redirect("accounts:login")

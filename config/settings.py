@@ -171,6 +171,12 @@ SUPABASE_JWT_SECRET = env.str("SUPABASE_JWT_SECRET", default="" if PRODUCTION el
 SUPABASE_JWKS = env.str("SUPABASE_JWKS", default="")  # a path to a JSON file, or inline JSON
 SUPABASE_URL = env.str("SUPABASE_URL", default="http://127.0.0.1:8000")  # issuer of our tokens: <url>/auth/v1
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME", default=3600))
+# GoTrue's GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL: a used refresh token replayed within this many
+# seconds gets the session's current token again; later, the session is revoked as stolen.
+REFRESH_TOKEN_REUSE_INTERVAL = env.int("REFRESH_TOKEN_REUSE_INTERVAL", default=10)
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Supa monolith")  # shown in authenticator apps
+# Wrong TOTP codes per MFA factor within the window (seconds), then 429.
+MFA_VERIFY_THROTTLE = {"attempts": env.int("MFA_VERIFY_THROTTLE_ATTEMPTS", default=5), "window": env.int("MFA_VERIFY_THROTTLE_WINDOW", default=300)}
 LOGIN_THROTTLE = {"attempts": env.int("LOGIN_THROTTLE_ATTEMPTS", default=5), "window": env.int("LOGIN_THROTTLE_WINDOW", default=900)}
 # Page sign-ups per client address within the window (seconds), successful or not, then 429.
 SIGNUP_THROTTLE = {"attempts": env.int("SIGNUP_THROTTLE_ATTEMPTS", default=10), "window": env.int("SIGNUP_THROTTLE_WINDOW", default=3600)}

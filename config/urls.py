@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from django.views.decorators.csrf import csrf_exempt
-
 from core.api import errors
 
 admin.site.site_header = "Supa monolith administration"
@@ -26,7 +24,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     # Any other /api/ path answers the JSON error shape, with DEBUG on too (Django's debug 404 page is
     # HTML) and without APPEND_SLASH's redirect (which would drop a POST's body).
-    re_path(r"^api/", csrf_exempt(errors.not_found)),
+    re_path(r"^api/", errors.not_found),
+    path("auth/v1/", include("accounts.gotrue.urls")),  # Supabase Auth's API (GoTrue), docs/auth.md
     path("accounts/", include("accounts.urls")),
     path("partner/", include("partners.urls")),
     path("activity/", include("audit.urls")),

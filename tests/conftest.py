@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
-from accounts import services, tokens
+from accounts import services, sessions, tokens
 from accounts.middleware import AUTH_SESSION_KEY, HASH_KEY, SESSION_KEY
 
 PASSWORD = "correct-horse-battery-staple"
@@ -58,7 +58,8 @@ def user_b(make_user):
 
 
 def token_for(user) -> str:
-    return tokens.issue(user)["access_token"]
+    """An access token of a new `auth.sessions` row of `user` (no refresh token, no audit row)."""
+    return tokens.issue(user, session=sessions.start(user))["access_token"]
 
 
 def api_client(user=None) -> APIClient:
@@ -74,7 +75,7 @@ def page_client(user=None) -> Client:
     if user is not None:
         session = SessionStore()
         session[SESSION_KEY] = str(user.id)
-        session[AUTH_SESSION_KEY] = str(services.start_session(user, RequestFactory().get("/")).id)
+        session[AUTH_SESSION_KEY] = str(sessions.start(user, RequestFactory().get("/")).id)
         session[HASH_KEY] = services.session_hash(user)
         session.save()
         client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key

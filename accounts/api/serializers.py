@@ -26,7 +26,8 @@ class AuthUserSerializer(serializers.ModelSerializer):
 
 class AccessTokenSerializer(serializers.Serializer):
     access_token = serializers.CharField()
-    token_type = serializers.CharField()
+    token_type = serializers.CharField(default="bearer")
     expires_in = serializers.IntegerField()
     expires_at = serializers.IntegerField()
+    refresh_token = serializers.CharField()
     user = AuthUserSerializer()

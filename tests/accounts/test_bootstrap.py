@@ -42,6 +42,21 @@ def test_empty_database_gets_supabase_auth(scratch_database):
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'sessions'")}
     assert {"id", "user_id", "created_at", "updated_at", "factor_id", "aal", "not_after", "refreshed_at",
             "user_agent", "ip", "tag"} == session_columns
+    def columns_of(table):
+        return {r[0] for r in scratch_database.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = %s", [table])}
+
+    assert columns_of("refresh_tokens") == {"instance_id", "id", "token", "user_id", "revoked", "created_at", "updated_at",
+                                            "parent", "session_id"}
+    assert columns_of("identities") == {"provider_id", "user_id", "identity_data", "provider", "last_sign_in_at",
+                                        "created_at", "updated_at", "email", "id"}
+    assert {"id", "user_id", "friendly_name", "factor_type", "status", "created_at", "updated_at", "secret",
+            "last_challenged_at"} <= columns_of("mfa_factors")
+    assert {"id", "factor_id", "created_at", "verified_at", "ip_address"} <= columns_of("mfa_challenges")
+    assert columns_of("mfa_amr_claims") == {"session_id", "created_at", "updated_at", "authentication_method", "id"}
+    types = {r[0] for r in scratch_database.execute(
+        "SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'auth' AND typtype = 'e'")}
+    assert types == {"aal_level", "factor_type", "factor_status"}
     roles = {r[0] for r in scratch_database.execute(
         "SELECT rolname FROM pg_roles WHERE rolname IN ('anon', 'authenticated', 'service_role')")}
     assert roles == {"anon", "authenticated", "service_role"}
@@ -73,6 +88,35 @@ CREATE TABLE auth.sessions (
   created_at timestamptz, updated_at timestamptz, factor_id uuid, aal auth.aal_level, not_after timestamptz,
   refreshed_at timestamp, user_agent text, ip inet, tag text, oauth_client_id uuid
 );
+CREATE TABLE auth.refresh_tokens (
+  instance_id uuid, id bigserial PRIMARY KEY, token varchar(255) UNIQUE, user_id varchar(255), revoked bool,
+  created_at timestamptz, updated_at timestamptz, parent varchar(255),
+  session_id uuid REFERENCES auth.sessions (id) ON DELETE CASCADE
+);
+CREATE TABLE auth.identities (
+  provider_id text NOT NULL, user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,
+  identity_data jsonb NOT NULL, provider text NOT NULL, last_sign_in_at timestamptz, created_at timestamptz,
+  updated_at timestamptz, email text GENERATED ALWAYS AS (lower(identity_data ->> 'email')) STORED,
+  id uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY, supabase_only_column text
+);
+CREATE TYPE auth.factor_type AS ENUM ('totp', 'webauthn', 'phone');
+CREATE TYPE auth.factor_status AS ENUM ('unverified', 'verified');
+CREATE TABLE auth.mfa_factors (
+  id uuid PRIMARY KEY, user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE, friendly_name text,
+  factor_type auth.factor_type NOT NULL, status auth.factor_status NOT NULL, created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL, secret text, phone text, last_challenged_at timestamptz UNIQUE,
+  web_authn_credential jsonb, web_authn_aaguid uuid, last_webauthn_challenge_data jsonb
+);
+CREATE TABLE auth.mfa_challenges (
+  id uuid PRIMARY KEY, factor_id uuid NOT NULL REFERENCES auth.mfa_factors (id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL, verified_at timestamptz, ip_address inet NOT NULL, otp_code text,
+  web_authn_session_data jsonb
+);
+CREATE TABLE auth.mfa_amr_claims (
+  session_id uuid NOT NULL REFERENCES auth.sessions (id) ON DELETE CASCADE, created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL, authentication_method text NOT NULL, id uuid PRIMARY KEY,
+  UNIQUE (session_id, authentication_method)
+);
 CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT '00000000-0000-0000-0000-000000000001'::uuid $$;
 CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'supabase-role'::text $$;
 CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$ SELECT '{"supabase": true}'::jsonb $$;
@@ -85,6 +129,7 @@ def test_existing_supabase_auth_is_left_untouched(scratch_database):
     before = scratch_database.execute(CATALOG_SNAPSHOT).fetchall()
     rows_before = scratch_database.execute("SELECT * FROM auth.users").fetchall()
 
+    _apply(scratch_database)
     _apply(scratch_database)
 
     assert scratch_database.execute(CATALOG_SNAPSHOT).fetchall() == before

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts import tokens
 from tests.conftest import token_for
 
 URL = "/api/v1/research-sessions/"
@@ -134,3 +135,19 @@ def test_malformed_token_and_header(db):
 def test_no_credentials(db):
     response = APIClient().get(URL)
     assert_401(response, "not_authenticated", "credentials")
+
+
+def test_token_of_an_ended_session_is_refused_in_the_user_query(user_a, django_assert_num_queries):
+    from accounts import sessions
+
+    session = sessions.start(user_a)
+    token = tokens.issue(user_a, session=session)["access_token"]
+    verified = tokens.verify(token)
+    with django_assert_num_queries(1):  # the session check rides on the user lookup
+        assert tokens.user_for(verified) == user_a
+    assert call(token).status_code == 200
+
+    sessions.end(session.pk)
+    assert_401(call(token), "session_not_found", "session")
+    assert_401(call(jwt.encode(claims(user_a, session_id="not-a-uuid"), settings.SUPABASE_JWT_SECRET, algorithm="HS256")),
+               "invalid_token", "session_id")

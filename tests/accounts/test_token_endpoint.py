@@ -1,10 +1,11 @@
-"""POST /api/v1/auth/token: Supabase Auth's password grant, so the API works without Supabase."""
+"""POST /api/v1/auth/token: Supabase Auth's password grant (an alias of /auth/v1/token?grant_type=password
+in this API's error shape), so the API works without Supabase."""
 
 import jwt
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from accounts.models import AuthUser
+from accounts.models import AuthSession, AuthUser
 from tests.conftest import PASSWORD
 
 URL = "/api/v1/auth/token"
@@ -15,7 +16,7 @@ def test_password_grant_returns_a_supabase_shaped_token(user_a):
 
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "expires_in", "expires_at", "user"}
+    assert set(body) == {"access_token", "token_type", "expires_in", "expires_at", "refresh_token", "user"}
     assert body["token_type"] == "bearer" and body["expires_in"] == 3600
     assert body["user"]["id"] == str(user_a.id) and body["user"]["email"] == "alice@example.com"
     assert body["user"]["app_metadata"] == {"provider": "email", "providers": ["email"]}
@@ -25,6 +26,9 @@ def test_password_grant_returns_a_supabase_shaped_token(user_a):
     assert claims["sub"] == str(user_a.id) and claims["role"] == "authenticated" and claims["exp"] == body["expires_at"]
     assert {"iss", "iat", "email", "phone", "app_metadata", "user_metadata", "aal", "amr", "session_id", "is_anonymous"} <= set(claims)
     assert AuthUser.objects.get(pk=user_a.pk).last_sign_in_at is not None
+    session = AuthSession.objects.get(pk=claims["session_id"])
+    assert session.user_id == user_a.pk and session.aal == "aal1" and claims["aal"] == "aal1"
+    assert [entry["method"] for entry in claims["amr"]] == ["password"]
 
     listed = APIClient().get("/api/v1/research-sessions/", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
     assert listed.status_code == 200
