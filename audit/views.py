@@ -4,7 +4,7 @@ changes made in my name. Runs under RLS (RowLevelSecurityMiddleware) and is scop
 import ua_parser
 from django.views import generic
 
-from accounts.mixins import EndUserRequiredMixin
+from core.pages import EndUserRequiredMixin
 from audit.models import AnalysisRun, ApiCall, AuditLog, DataStorage, FileUpload, UserActivity
 
 # tab -> (label, model): the first is the default
