@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models.functions import Now
 
 from core.fields import ForeignKey
-from core.models import CreatedModel, TimestampedModel
+from core.models import CreatedModel, OwnedQuerySet, TimestampedModel
 
 # One shared trigger function, `audit_append_only()`, created by migration 0001 (its SQL lives
 # there, once). The triggers call it directly instead of going through pgtrigger's wrapper, whose
@@ -47,13 +47,6 @@ def audit_indexes(table: str) -> list:
     ]
 
 
-class AuditQuerySet(models.QuerySet):
-    def for_user(self, user):
-        if user is None:
-            return self.none()
-        return self.filter(user=user)
-
-
 class AuditRecord(CreatedModel):
     """Columns every audit table has. Written through `audit.services`, never edited."""
 
@@ -64,7 +57,7 @@ class AuditRecord(CreatedModel):
 
     owner_path = "user"
     audit_capture = False  # the generic change capture never records the trail itself
-    objects = AuditQuerySet.as_manager()
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         abstract = True
