@@ -1,8 +1,16 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-
-from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner, PredictionModel, RequestLog, SecurityEvent
+from partners.models import (
+    ApiKey,
+    DailyUsage,
+    IngestionEvent,
+    Insight,
+    Partner,
+    PredictionModel,
+    RequestLog,
+    SecurityEvent,
+)
 
 
 @admin.register(Partner)

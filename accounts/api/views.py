@@ -9,7 +9,6 @@ from accounts.api.serializers import AccessTokenSerializer, PasswordGrantSeriali
 from core.netaddr import client_ip
 
 
-
 class TokenView(APIView):
     """Email + password → a Supabase-style access token (Supabase Auth's password grant)."""
 

@@ -13,10 +13,10 @@ from django.urls import reverse_lazy
 from django.views import generic
 from django.views.decorators.cache import never_cache
 
-from core.pages import EndUserRequiredMixin, OwnedPageMixin
 from chat.ga4 import credentials as credential_service
 from chat.ga4 import oauth
 from chat.models import GA4Credential
+from core.pages import EndUserRequiredMixin, OwnedPageMixin
 
 logger = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ class PartnerMixin(RLSMixin):
         if partner is not None:
             rls.after_transaction(request, lambda response: services.record_request(
                 partner.pk, request, response, round((time.perf_counter() - self._started) * 1000)))
-            request._request.body  # read now, so the request log keeps it whatever the parser says
+            _ = request._request.body  # read now, so the request log keeps it whatever the parser says
 
     def partner_rows(self, model):
         """`model`'s rows of my partner (none while drf-spectacular inspects the view)."""

@@ -9,14 +9,13 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import RequestFactory
 
-from config.wsgi import application
-from tests.conftest import token_for
-
 from chat import stream
 from chat.models import ChatMessage, ChatSession
 from chat.responders import Answer, Chunk, ResponderError
+from config.wsgi import application
 from tests.chat.scripted import ANSWER, DEFAULT_STEPS
 from tests.chat.sse import ask_and_stream, parse, read
+from tests.conftest import token_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted")]
 

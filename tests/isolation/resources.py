@@ -1,8 +1,8 @@
 """Every user-owned resource, declared once. A new user-owned endpoint or page joins the isolation
 matrix (tests/isolation/test_matrix.py) by adding one `Owned(...)` here."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import quote
 
 from audit.models import AnalysisRun, ApiCall, AuditLog, DataStorage, FileUpload, UserActivity
