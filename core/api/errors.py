@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -52,6 +53,7 @@ def exception_handler(exc, context):
 
 
 def _json_error(status: int, code: str, message: str):
+    @csrf_exempt  # an error answer changes nothing: a cookie-less PUT to an unknown /api/ path is a JSON 404, not a CSRF page
     def view(request, exception=None):
         return JsonResponse(error_body(code, message), status=status)
 

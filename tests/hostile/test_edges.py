@@ -77,6 +77,6 @@ def test_an_oversized_body_with_an_api_key_is_a_json_413_and_still_logged(partne
 @pytest.mark.parametrize("path", ["/api/nope", "/api/v1/nope/", "/api/v1/research-sessions"])
 def test_unknown_api_paths_answer_the_json_error_shape(db, settings, debug, path):
     settings.DEBUG = debug
-    for method in ("get", "post"):
-        response = getattr(Client(), method)(path)
+    for method in ("get", "post", "put", "delete"):  # as a program sends them: no CSRF cookie
+        response = getattr(Client(enforce_csrf_checks=True), method)(path)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
