@@ -1,5 +1,5 @@
-from rest_framework import authentication, exceptions
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
 
 from accounts import tokens
 

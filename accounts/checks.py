@@ -1,10 +1,11 @@
-"""`manage.py check` verifies the live `auth.users` against what the app maps, and that every foreign
-key of ours to an end user really points at `auth.users` (seed 004: a `public.users` table with
-another shape hid behind CREATE TABLE IF NOT EXISTS and took the foreign keys with it)."""
+"""`manage.py check --database default` (and `migrate`, before it runs) verifies the live `auth.users`
+against what the app maps, and that every foreign key of ours to an end user really points at
+`auth.users` (seed 004: a `public.users` table with another shape hid behind CREATE TABLE IF NOT EXISTS
+and took the foreign keys with it). Tagged `database`, so a plain `manage.py check` needs no database."""
 
 from django.apps import apps
 from django.core import checks
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connections
 
 from accounts.models import AuthUser
 
@@ -20,8 +21,15 @@ def _user_foreign_keys():
                 yield model, field
 
 
-@checks.register(checks.Tags.models)
-def check_auth_users(app_configs=None, **kwargs):
+@checks.register(checks.Tags.database)
+def check_auth_users(app_configs=None, databases=None, **kwargs):
+    errors = []
+    for alias in databases or ():
+        errors.extend(_check_database(connections[alias]))
+    return errors
+
+
+def _check_database(connection):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT to_regclass('auth.users') IS NOT NULL")

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models.functions import Now
 
 from core.fields import ForeignKey
-from core.models import CreatedModel, TimestampedModel
+from core.models import CreatedModel, OwnedQuerySet, TimestampedModel, choices_check
 
 # One shared trigger function, `audit_append_only()`, created by migration 0001 (its SQL lives
 # there, once). The triggers call it directly instead of going through pgtrigger's wrapper, whose
@@ -47,13 +47,6 @@ def audit_indexes(table: str) -> list:
     ]
 
 
-class AuditQuerySet(models.QuerySet):
-    def for_user(self, user):
-        if user is None:
-            return self.none()
-        return self.filter(user=user)
-
-
 class AuditRecord(CreatedModel):
     """Columns every audit table has. Written through `audit.services`, never edited."""
 
@@ -64,7 +57,7 @@ class AuditRecord(CreatedModel):
 
     owner_path = "user"
     audit_capture = False  # the generic change capture never records the trail itself
-    objects = AuditQuerySet.as_manager()
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -121,7 +114,7 @@ class UserActivity(AuditRecord):
         verbose_name_plural = "user activities"
         indexes = audit_indexes("audit_user_activities")
         constraints = [
-            models.CheckConstraint(condition=models.Q(activity_type__in=ActivityKind.values), name="audit_user_activities_type_check"),
+            choices_check("activity_type", ActivityKind, "audit_user_activities_type_check"),
         ]
 
     def __str__(self):
@@ -151,7 +144,7 @@ class FileUpload(AuditRecord):
         verbose_name = "file upload"
         indexes = audit_indexes("audit_file_uploads")
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=UploadStatus.values), name="audit_file_uploads_status_check"),
+            choices_check("status", UploadStatus, "audit_file_uploads_status_check"),
         ]
 
     def __str__(self):
@@ -183,7 +176,7 @@ class AnalysisRun(AuditRecord):
             models.Index(fields=["session_id", "-created_at"], name="audit_analysis_runs_session"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=RunStatus.values), name="audit_analysis_runs_status_check"),
+            choices_check("status", RunStatus, "audit_analysis_runs_status_check"),
         ]
 
     def __str__(self):
@@ -236,7 +229,7 @@ class DataStorage(AuditRecord):
             models.Index(fields=["session_id", "-created_at"], name="audit_data_storage_session"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(operation__in=StorageOperation.values), name="audit_data_storage_operation_check"),
+            choices_check("operation", StorageOperation, "audit_data_storage_operation_check"),
         ]
 
     def __str__(self):

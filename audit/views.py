@@ -4,8 +4,8 @@ changes made in my name. Runs under RLS (RowLevelSecurityMiddleware) and is scop
 import ua_parser
 from django.views import generic
 
-from accounts.mixins import EndUserRequiredMixin
 from audit.models import AnalysisRun, ApiCall, AuditLog, DataStorage, FileUpload, UserActivity
+from core.pages import EndUserRequiredMixin
 
 # tab -> (label, model): the first is the default
 TABS = {

@@ -13,7 +13,7 @@ Environment: DATABASE_URL (a libpq URI, e.g. postgres://postgres@/app?host=/path
 import base64
 import json
 import os
-from datetime import timezone
+from datetime import UTC
 from urllib.parse import parse_qsl, urlencode
 
 import psycopg
@@ -39,7 +39,7 @@ def _connection():
 
 
 def _iso(value):
-    text = value.astimezone(timezone.utc).isoformat()
+    text = value.astimezone(UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 

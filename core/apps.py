@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from core import encryption, privileges
+        from core import checks, encryption, privileges  # noqa: F401  (checks registers the tenancy checks)
 
         encryption.install()  # every encrypted field reads old keys too during a rotation
         # Supabase grants new tables of `public` to its API roles: take that back from those

@@ -24,6 +24,8 @@ from procrastinate import exceptions as procrastinate_exceptions
 from procrastinate import psycopg_connector
 from procrastinate.contrib.django import django_connector, utils
 
+from core.redact import scrub_text
+
 logger = logging.getLogger(__name__)
 
 
@@ -62,7 +64,6 @@ def keep_failure(call_next, context, worker):
 
 
 def _record_failure(job, exc: Exception) -> None:
-    from config.sentry import FILTERED, SECRET_VALUE
     from core.models import JobFailure
 
     try:
@@ -70,7 +71,7 @@ def _record_failure(job, exc: Exception) -> None:
             JobFailure.objects.create(
                 job_id=job.id, task_name=job.task_name[:255], attempt=job.attempts + 1,
                 error_type=f"{type(exc).__module__}.{type(exc).__qualname__}"[:255],
-                error=SECRET_VALUE.sub(FILTERED, str(exc))[:MAX_ERROR].replace("\x00", ""),
+                error=scrub_text(str(exc))[:MAX_ERROR].replace("\x00", ""),
             )
     except DatabaseError:  # the database is what failed: the worker's log still has it
         logger.warning("could not record the failure of job %s", job.id, exc_info=True)

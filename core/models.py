@@ -43,6 +43,11 @@ class TimestampedModel(CreatedModel):
             self.updated_at = type(self)._base_manager.filter(pk=self.pk).values_list("updated_at", flat=True).get()
 
 
+def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """The CHECK constraint that backs a `TextChoices` field in the database: `field IN (values)`."""
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+
+
 class OwnedQuerySet(models.QuerySet):
     """Scoping lives here, once: every view of a user-owned model starts from `for_user()`.
     `owner_path` on the model says how a row reaches its owner (`user` or `session__user`)."""

@@ -1,15 +1,18 @@
 """Migration operations for row-level security: enable it, create policies, grant the API role.
 
-Used in every app's migrations, so policies and grants are versioned with the tables they protect:
+Used in every app's migrations, so policies and grants are versioned with the tables they protect.
+A table only its owner reads and writes takes one operation:
 
-    EnableRLS("research_sessions"),
-    GrantTable("research_sessions"),
-    CreatePolicy("research_sessions", "owner_all", using="user_id = (select auth.uid())"),
+    OwnerOnlyRLS("research_sessions", "research_sessions_owner"),
+    OwnerOnlyRLS("draft_files", "draft_files_session_owner", owner="EXISTS (SELECT 1 FROM ...)"),
+
+Other patterns compose the parts: `EnableRLS`, `GrantTable`, `CreatePolicy`.
 """
 
 from django.db.migrations.operations.base import Operation
 
 API_ROLE = "authenticated"
+OWNER = "user_id = (select auth.uid())"
 
 
 def _quote(name: str) -> str:
@@ -107,3 +110,36 @@ class GrantTable(_SQLOperation):
 
     def describe(self):
         return f"Grant {', '.join(self.privileges)} on {self.table} to {self.role}"
+
+
+class OwnerOnlyRLS(Operation):
+    """The owner-only set: enable RLS, grant the API role every row privilege, and one policy for every
+    command whose `USING` and `WITH CHECK` are the same owner expression."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, table, policy, *, owner=OWNER):
+        self.table, self.policy, self.owner = table, policy, owner
+
+    def deconstruct(self):
+        kwargs = {} if self.owner == OWNER else {"owner": self.owner}
+        return self.__class__.__qualname__, [self.table, self.policy], kwargs
+
+    def parts(self):
+        return [EnableRLS(self.table), GrantTable(self.table),
+                CreatePolicy(self.table, self.policy, using=self.owner, check=self.owner)]
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for part in self.parts():
+            part.database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for part in reversed(self.parts()):
+            part.database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return f"Owner-only row-level security on {self.table} (policy {self.policy})"

@@ -1,6 +1,31 @@
-"""Bases for server-rendered pages over user-owned models."""
+"""Bases for server-rendered pages: signed-in end users only, and scoped to them over user-owned models.
 
-from accounts.mixins import EndUserRequiredMixin
+`request.end_user` is set by the authentication middleware (None for anyone else)."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+
+
+class EndUserRequiredMixin:
+    """Pages for signed-in end users; others go to the login page and come back."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(request, "end_user", None) is None:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
+
+def end_user_required(view):
+    """Function-based pages for signed-in end users."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if getattr(request, "end_user", None) is None:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class OwnedPageMixin(EndUserRequiredMixin):

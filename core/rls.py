@@ -5,9 +5,8 @@ the claims on to the next request.
 """
 
 import json
-from contextlib import ExitStack, contextmanager
-
 import logging
+from contextlib import ExitStack, contextmanager
 
 from django.db import DatabaseError, connection, transaction
 

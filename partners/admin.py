@@ -1,9 +1,17 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-
 from partners import services
-from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner, PredictionModel, RequestLog, SecurityEvent
+from partners.models import (
+    ApiKey,
+    DailyUsage,
+    IngestionEvent,
+    Insight,
+    Partner,
+    PredictionModel,
+    RequestLog,
+    SecurityEvent,
+)
 
 
 @admin.register(Partner)

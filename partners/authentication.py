@@ -2,8 +2,8 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from core.netaddr import client_ip
 from core import rls
+from core.netaddr import client_ip
 from core.throttle import FailureThrottle
 from partners import keys, services
 

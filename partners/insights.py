@@ -5,9 +5,9 @@ Add a model with `@register(name, version, description)` on a function `(partner
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Callable
 
 from django.db import connection, transaction
 from django.utils import timezone

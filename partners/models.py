@@ -5,7 +5,7 @@ import pgtrigger
 from django.db import models
 
 from core.fields import ForeignKey
-from core.models import CreatedModel, OwnedModel, OwnedQuerySet, TimestampedModel
+from core.models import CreatedModel, OwnedModel, OwnedQuerySet, TimestampedModel, choices_check
 
 PARTNER_OWNER = "partner__user"
 LEGACY_ROWS = models.Q(key_hash__startswith="$2")  # bcrypt hashes written by the seed's SQL
@@ -75,7 +75,7 @@ class PredictionModel(TimestampedModel):
         ordering = ["name", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="models_name_version_key"),
-            models.CheckConstraint(condition=models.Q(status__in=ModelStatus.values), name="models_status_check"),
+            choices_check("status", ModelStatus, "models_status_check"),
         ]
 
     def __str__(self):

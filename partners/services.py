@@ -4,8 +4,8 @@ import json
 import re
 from datetime import UTC, date, timedelta
 
-from django.db import transaction
 from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
 from django.http.request import RawPostDataException
 from django.utils import timezone
 

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.mixins import end_user_required
+from core.pages import end_user_required
 from partners import insights, services, tasks
 from partners.forms import PartnerForm
 from partners.models import ApiKey, Insight, Partner, RequestLog

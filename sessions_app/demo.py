@@ -9,7 +9,14 @@ from django.db.models.functions import Now
 
 from core import demo
 from sessions_app import services as analysis
-from sessions_app.models import AnalysisSession, AnalysisStatus, DraftFile, ResearchSession, ResearchStage, ResearchStatus
+from sessions_app.models import (
+    AnalysisSession,
+    AnalysisStatus,
+    DraftFile,
+    ResearchSession,
+    ResearchStage,
+    ResearchStatus,
+)
 from sessions_app.storage import Figure, Image, SessionStorage, quotas
 
 RESEARCH = [

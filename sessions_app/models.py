@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_cryptography.fields import encrypt
 
 from core.fields import ForeignKey
-from core.models import OwnedModel, OwnedQuerySet, TimestampedModel
+from core.models import OwnedModel, OwnedQuerySet, TimestampedModel, choices_check
 from core.validators import WHITESPACE
 
 
@@ -45,8 +45,8 @@ class ResearchSession(OwnedModel):
             models.Index(models.F("created_at").desc(), name="idx_research_sessions_created_at"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=ResearchStatus.values), name="research_sessions_status_check"),
-            models.CheckConstraint(condition=models.Q(stage__in=ResearchStage.values), name="research_sessions_stage_check"),
+            choices_check("status", ResearchStatus, "research_sessions_status_check"),
+            choices_check("stage", ResearchStage, "research_sessions_stage_check"),
         ]
 
     def __str__(self):
@@ -115,7 +115,7 @@ class AnalysisSession(OwnedModel):
             models.Index(fields=["expires_at"], name="idx_analysis_sessions_expires", condition=models.Q(status="active")),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=AnalysisStatus.values), name="analysis_sessions_status_check"),
+            choices_check("status", AnalysisStatus, "analysis_sessions_status_check"),
         ]
         triggers = [
             *OwnedModel.Meta.triggers,
@@ -197,7 +197,7 @@ class StoredValue(OwnedModel):
         constraints = [
             # Also the (session_id, storage_key) index of every read and write.
             models.UniqueConstraint(fields=["session", "storage_key"], name="session_storage_session_id_storage_key_key"),
-            models.CheckConstraint(condition=models.Q(value_type__in=ValueType.values), name="session_storage_value_type_check"),
+            choices_check("value_type", ValueType, "session_storage_value_type_check"),
             # Not empty, no "/" (NUL cannot be in PostgreSQL text at all); at most 255 characters by its type.
             models.CheckConstraint(condition=models.Q(storage_key__regex=r"^[^/]+$"), name="session_storage_storage_key_check"),
             models.CheckConstraint(condition=models.Q(size_bytes__gte=0), name="session_storage_size_bytes_check"),

@@ -20,7 +20,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from core.pages import OwnedPageMixin
 from sessions_app import services, uploads
 from sessions_app.codecs import PLOTLY, VEGA_LITE, CodecError
-from sessions_app.forms import AnalysisSessionForm, DescribeForm, DraftFileForm, ResearchSessionForm, StoreValueForm, UploadFileForm
+from sessions_app.forms import (
+    AnalysisSessionForm,
+    DescribeForm,
+    DraftFileForm,
+    ResearchSessionForm,
+    StoreValueForm,
+    UploadFileForm,
+)
 from sessions_app.models import AnalysisSession, AnalysisStatus, DraftFile, ResearchSession, ValueType
 from sessions_app.storage import InvalidKey, SessionStorage, StorageError
 

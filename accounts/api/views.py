@@ -8,7 +8,6 @@ from accounts.api.serializers import AccessTokenSerializer, PasswordGrantSeriali
 from core.netaddr import client_ip
 
 
-
 class TokenView(APIView):
     """Email + password → a Supabase-style session (Supabase Auth's password grant): an alias of
     `POST /auth/v1/token?grant_type=password` that answers errors in this API's shape and needs no

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.api.serializers import CharField, NO_NUL
+from core.api.serializers import NO_NUL, CharField
 
 TABLES = ["audit_logs", "audit_user_activities", "audit_file_uploads", "audit_analysis_runs", "audit_api_calls", "audit_data_storage"]
 

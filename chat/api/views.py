@@ -19,6 +19,7 @@ from accounts.tenancy import tenant_for
 from chat import services, stream
 from chat.api.serializers import ChatMessageSerializer, ChatSessionSerializer, ExchangeSerializer, QuestionSerializer
 from chat.models import ChatMessage, ChatSession
+from core.api.errors import Conflict
 from core.api.filters import FilterSet
 from core.api.pagination import CursorPagination
 from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin
@@ -231,14 +232,8 @@ class MessageRetryView(RLSMixin, APIView):
     def post(self, request, id):
         message = get_object_or_404(ChatMessage.objects.for_user(request.user), pk=id)
         if not services.retry(message):
-            raise Conflict()
+            raise Conflict("Only an assistant message that failed can be made again.", code="not_failed")
         return Response(ChatMessageSerializer(message).data)
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "Only an assistant message that failed can be made again."
-    default_code = "not_failed"
 
 
 def _last_event_id(request) -> int:

@@ -14,8 +14,7 @@ import ssl
 import time
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from authlib.common.security import generate_token
@@ -99,7 +98,7 @@ class TokenSet:
             raise OAuthError(error="invalid_response", description="the token response has no access_token")
         expires_at = token.get("expires_at")
         if isinstance(expires_at, (int, float)):
-            expiry = datetime.fromtimestamp(expires_at, tz=dt_timezone.utc)
+            expiry = datetime.fromtimestamp(expires_at, tz=UTC)
         else:
             expiry = timezone.now() + timedelta(seconds=DEFAULT_LIFETIME)
         scope = token.get("scope")

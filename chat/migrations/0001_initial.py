@@ -10,9 +10,7 @@ import pgtrigger.migrations
 import uuid
 from django.db import migrations, models
 
-from core.operations import CreatePolicy, EnableRLS, GrantTable
-
-OWNER = "user_id = (select auth.uid())"
+from core.operations import OwnerOnlyRLS
 
 
 class Migration(migrations.Migration):
@@ -55,7 +53,5 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(name='set_updated_at', sql=pgtrigger.compiler.UpsertTriggerSql(func='NEW.updated_at = statement_timestamp(); RETURN NEW;', hash='40f6b9dc1d0fa4553b924d7d738825c92194d5ae', operation='UPDATE', pgid='pgtrigger_set_updated_at_f8bd0', table='ga4_credentials', when='BEFORE')),
         ),
         # Row-level security: owner only.
-        EnableRLS('ga4_credentials'),
-        GrantTable('ga4_credentials'),
-        CreatePolicy('ga4_credentials', 'ga4_credentials_owner', using=OWNER, check=OWNER),
+        OwnerOnlyRLS("ga4_credentials", "ga4_credentials_owner"),
     ]

@@ -7,9 +7,8 @@ import pgtrigger.migrations
 import uuid
 from django.db import migrations, models
 
-from core.operations import CreatePolicy, EnableRLS, GrantTable
+from core.operations import OwnerOnlyRLS
 
-OWNER = "user_id = (select auth.uid())"
 # A message is its session owner's: through the session row (its primary key), like draft_files.
 SESSION_OWNER = "EXISTS (SELECT 1 FROM chat_sessions s WHERE s.id = session_id AND s.user_id = (select auth.uid()))"
 # A message's tenant is its session's, enforced by the database: Django cannot declare a composite
@@ -121,10 +120,6 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(COMPOSITE_FK, DROP_COMPOSITE_FK),
         # Row-level security: owner only, messages through their session.
-        EnableRLS("chat_sessions"),
-        GrantTable("chat_sessions"),
-        CreatePolicy("chat_sessions", "chat_sessions_owner", using=OWNER, check=OWNER),
-        EnableRLS("chat_messages"),
-        GrantTable("chat_messages"),
-        CreatePolicy("chat_messages", "chat_messages_session_owner", using=SESSION_OWNER, check=SESSION_OWNER),
+        OwnerOnlyRLS("chat_sessions", "chat_sessions_owner"),
+        OwnerOnlyRLS("chat_messages", "chat_messages_session_owner", owner=SESSION_OWNER),
     ]

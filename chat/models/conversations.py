@@ -11,7 +11,7 @@ from django.db import models
 
 from accounts.tenancy import tenant_for
 from core.fields import ForeignKey
-from core.models import OwnedModel, OwnedQuerySet, TimestampedModel
+from core.models import OwnedModel, OwnedQuerySet, TimestampedModel, choices_check
 
 
 class Persona(models.TextChoices):
@@ -48,7 +48,7 @@ class ChatSession(OwnedModel):
             models.Index(fields=["credential"], condition=models.Q(credential__isnull=False), name="idx_chat_sessions_credential"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(persona__in=Persona.values), name="chat_sessions_persona_check"),
+            choices_check("persona", Persona, "chat_sessions_persona_check"),
             # The target of chat_messages' composite foreign key (session_id, tenant_id).
             models.UniqueConstraint(fields=["id", "tenant_id"], name="chat_sessions_id_tenant_key"),
         ]
@@ -124,8 +124,8 @@ class ChatMessage(TimestampedModel):
             models.Index(fields=["tenant_id", "session", "created_at", "id"], name="idx_chat_messages_tenant_session"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="chat_messages_role_check"),
-            models.CheckConstraint(condition=models.Q(status__in=MessageStatus.values), name="chat_messages_status_check"),
+            choices_check("role", Role, "chat_messages_role_check"),
+            choices_check("status", MessageStatus, "chat_messages_status_check"),
             models.CheckConstraint(
                 condition=models.Q(content__has_key="type") | models.Q(status__in=[MessageStatus.PENDING, MessageStatus.STREAMING, MessageStatus.ERROR]),
                 name="chat_messages_content_typed",

@@ -10,7 +10,7 @@ from django.db import models
 from django_cryptography.fields import encrypt
 
 from accounts.tenancy import tenant_for
-from core.models import OwnedModel
+from core.models import OwnedModel, choices_check
 
 # A GA4 property id is a number ("123456789"); the API also names it "properties/123456789".
 property_id_validator = RegexValidator(r"^[0-9]{1,20}\Z", "A GA4 property id is a number of up to 20 digits, e.g. 123456789.")
@@ -49,7 +49,7 @@ class GA4Credential(OwnedModel):
         constraints = [
             # Led by user_id: also the index of "my credentials" and of the row-level security policy.
             models.UniqueConstraint(fields=["user", "property_id"], name="ga4_credentials_user_property_key"),
-            models.CheckConstraint(condition=models.Q(status__in=CredentialStatus.values), name="ga4_credentials_status_check"),
+            choices_check("status", CredentialStatus, "ga4_credentials_status_check"),
             models.CheckConstraint(
                 condition=models.Q(is_demo=False) | models.Q(refresh_token__isnull=True, access_token__isnull=True),
                 name="ga4_credentials_demo_has_no_tokens",

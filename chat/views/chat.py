@@ -9,14 +9,13 @@ from django.urls import reverse, reverse_lazy
 from django.views import generic
 from django.views.decorators.cache import never_cache
 
-from accounts.mixins import end_user_required
 from accounts.tenancy import tenant_for
 from chat import content as content_schema
 from chat import services, stream
 from chat.api.views import event_stream_response
 from chat.models import ChatMessage, ChatSession, GA4Credential
 from core import rls
-from core.pages import OwnedPageMixin
+from core.pages import OwnedPageMixin, end_user_required
 
 HISTORY = 100  # messages shown on a chat page (the newest)
 

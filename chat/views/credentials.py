@@ -13,11 +13,10 @@ from django.urls import reverse_lazy
 from django.views import generic
 from django.views.decorators.cache import never_cache
 
-from accounts.mixins import EndUserRequiredMixin
 from chat.ga4 import credentials as credential_service
 from chat.ga4 import oauth
 from chat.models import GA4Credential
-from core.pages import OwnedPageMixin
+from core.pages import EndUserRequiredMixin, OwnedPageMixin
 
 logger = logging.getLogger(__name__)
 

@@ -17,6 +17,15 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+class Conflict(exceptions.APIException):
+    """409: the request contradicts the current state. Raise it with what conflicts and a code:
+    `Conflict("You already have a partner profile.", code="partner_exists")`."""
+
+    status_code = 409
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
 class InvalidCursor(exceptions.ParseError):
     default_detail = "The cursor is not one this list gave out."
     default_code = "invalid_cursor"

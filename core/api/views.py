@@ -1,12 +1,11 @@
 """DRF bases: every view runs its request in one transaction under RLS, and every owned model is
 scoped to the principal, so another user's object answers 404."""
 
-from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
-
 import logging
 
 from django.db import InterfaceError, OperationalError
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 
 from core import rls
 from core.api import errors

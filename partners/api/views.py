@@ -38,7 +38,7 @@ class PartnerMixin(RLSMixin):
         if partner is not None:
             rls.after_transaction(request, lambda response: services.record_request(
                 partner.pk, request, response, round((time.perf_counter() - self._started) * 1000)))
-            request._request.body  # read now, so the request log keeps it whatever the parser says
+            _ = request._request.body  # read now, so the request log keeps it whatever the parser says
 
     def partner_rows(self, model):
         """`model`'s rows of my partner (none while drf-spectacular inspects the view)."""
@@ -55,10 +55,7 @@ class PartnerMixin(RLSMixin):
         return partner
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "You already have a partner profile: change it with PATCH."
-    default_code = "partner_exists"
+PARTNER_EXISTS = "You already have a partner profile: change it with PATCH."
 
 
 class ProfileView(PartnerMixin, APIView):
@@ -75,12 +72,12 @@ class ProfileView(PartnerMixin, APIView):
         data = serializers.PartnerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if Partner.objects.for_user(request.user).exists():
-            raise Conflict()
+            raise errors.Conflict(PARTNER_EXISTS, code="partner_exists")
         try:
             with transaction.atomic():
                 partner = data.save(user=request.user)
         except IntegrityError as exc:  # created concurrently
-            raise Conflict() from exc
+            raise errors.Conflict(PARTNER_EXISTS, code="partner_exists") from exc
         return Response(serializers.PartnerSerializer(partner).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.PartnerSerializer, responses=serializers.PartnerSerializer)

@@ -1,9 +1,8 @@
 from django.db import migrations
 
-from core.operations import CreatePolicy, EnableRLS, GrantTable
+from core.operations import CreatePolicy, EnableRLS, GrantTable, OwnerOnlyRLS
 
 OWN_PARTNER = "partner_id IN (SELECT id FROM partners WHERE user_id = (select auth.uid()))"
-OWNER = "user_id = (select auth.uid())"
 
 
 def owner_policies(table, *commands):
@@ -21,10 +20,9 @@ class Migration(migrations.Migration):
     dependencies = [("partners", "0001_initial")]
 
     operations = [
-        *[EnableRLS(t) for t in ["partners", "api_keys", "models", "ingestion_events", "insights", "logs",
+        OwnerOnlyRLS("partners", "partners_owner_policy"),
+        *[EnableRLS(t) for t in ["api_keys", "models", "ingestion_events", "insights", "logs",
                                   "security_events", "partner_usage_daily"]],
-        GrantTable("partners"),
-        CreatePolicy("partners", "partners_owner_policy", using=OWNER, check=OWNER),
         GrantTable("api_keys", ["SELECT", "INSERT", "UPDATE"]),
         *owner_policies("api_keys", "SELECT", "INSERT", "UPDATE"),
         GrantTable("models", ["SELECT"]),

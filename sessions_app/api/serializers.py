@@ -5,8 +5,14 @@ from rest_framework import serializers
 
 from core.api import serializers as api_serializers
 from sessions_app import codecs
-from sessions_app.models import AnalysisSession, DraftFile, ResearchSession, ValueType, file_name_validator, storage_key_validator
-
+from sessions_app.models import (
+    AnalysisSession,
+    DraftFile,
+    ResearchSession,
+    ValueType,
+    file_name_validator,
+    storage_key_validator,
+)
 
 MAX_DRAFT_CONTENT = 500_000  # characters: even escaped, a full draft fits the request size limit
 

@@ -1,8 +1,7 @@
 from django.db import migrations
 
-from core.operations import CreatePolicy, EnableRLS, GrantTable
+from core.operations import OwnerOnlyRLS
 
-OWNER = "user_id = (select auth.uid())"
 SESSION_OWNER = "EXISTS (SELECT 1 FROM research_sessions s WHERE s.id = session_id AND s.user_id = (select auth.uid()))"
 
 
@@ -10,10 +9,6 @@ class Migration(migrations.Migration):
     dependencies = [("sessions_app", "0001_initial")]
 
     operations = [
-        EnableRLS("research_sessions"),
-        GrantTable("research_sessions"),
-        CreatePolicy("research_sessions", "research_sessions_owner", using=OWNER, check=OWNER),
-        EnableRLS("draft_files"),
-        GrantTable("draft_files"),
-        CreatePolicy("draft_files", "draft_files_session_owner", using=SESSION_OWNER, check=SESSION_OWNER),
+        OwnerOnlyRLS("research_sessions", "research_sessions_owner"),
+        OwnerOnlyRLS("draft_files", "draft_files_session_owner", owner=SESSION_OWNER),
     ]

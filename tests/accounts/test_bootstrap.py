@@ -141,13 +141,13 @@ def test_test_database_was_built_by_the_migration(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('auth.users') IS NOT NULL, to_regprocedure('auth.uid()') IS NOT NULL")
         assert cursor.fetchone() == (True, True)
-    assert check_auth_users() == []
+    assert check_auth_users(databases=["default"]) == []
 
 
 def test_check_reports_a_missing_mapped_column(db):
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE auth.users RENAME COLUMN is_anonymous TO anonymous")
-    errors = check_auth_users()
+    errors = check_auth_users(databases=["default"])
     assert [e.id for e in errors] == ["accounts.E001"]
     assert "is_anonymous" in errors[0].msg
 
@@ -162,6 +162,6 @@ def test_check_reports_a_foreign_key_to_another_users_table(db):
         (name,) = cursor.fetchone()
         cursor.execute(f'ALTER TABLE research_sessions DROP CONSTRAINT "{name}"')
         cursor.execute("ALTER TABLE research_sessions ADD CONSTRAINT wrong_fk FOREIGN KEY (user_id) REFERENCES public.users (id)")
-    errors = check_auth_users()
+    errors = check_auth_users(databases=["default"])
     assert [e.id for e in errors] == ["accounts.E002"]
     assert "research_sessions.user_id references users" in errors[0].msg

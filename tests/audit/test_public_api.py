@@ -80,7 +80,7 @@ def test_analysis_run_succeeds_with_its_summary(user_a):
 def test_failing_analysis_run_is_failed_with_its_error_and_reraises(user_a):
     with pytest.raises(ZeroDivisionError):
         with audit.analysis_run(session_id=uuid.uuid4(), analysis_type="forecast", user=user_a) as run:
-            1 / 0
+            _ = 1 / 0
     row = AnalysisRun.objects.get(pk=run.id)
     assert row.status == "failed" and row.error.startswith("ZeroDivisionError") and row.finished_at is not None
 

@@ -38,8 +38,9 @@ class WriteTwo(RLSMixin, APIView):
 
 def streamed(request):
     """A streamed body whose chunks write audit rows after the view (and the middleware) returned."""
-    import audit
     from django.http import StreamingHttpResponse
+
+    import audit
 
     def chunks():
         yield b"one "

@@ -8,12 +8,11 @@ import time
 from datetime import timedelta
 
 import pytest
-
-import audit
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+import audit
 from chat.ga4.tokens import NeedsReauth, TokenRefreshFailed, get_access_token
 from chat.models import GA4Credential
 from tests.chat.loopback import Reply

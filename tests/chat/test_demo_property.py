@@ -14,8 +14,8 @@ from chat.ga4 import credentials as credential_service
 from chat.ga4 import demo, reports
 from chat.ga4.reports import ReportError, citation_for
 from chat.models import ChatSession, GA4Credential
-from chat.responders import grammar
 from chat.responders import answer as answers
+from chat.responders import grammar
 from chat.responders import report as turn_report
 from tests.chat.sse import ask_and_stream
 

@@ -5,7 +5,7 @@ database's own guarantees (composite foreign key, credential trigger, row-level 
 import uuid
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from accounts.tenancy import tenant_for
 from chat.models import ChatMessage, ChatSession
@@ -306,7 +306,7 @@ def test_rls_alone_hides_other_users_rows(user_a, user_b):
     ChatMessage.objects.create(session=session, role="user", content={"type": "user", "text": "secret"})
     with rls.end_user(rls.claims_for(user_b)):
         assert ChatSession.objects.count() == 0 and ChatMessage.objects.count() == 0
-        with pytest.raises(Exception), transaction.atomic():  # inserting into alice's session: WITH CHECK
+        with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():  # inserting into alice's session: WITH CHECK
             ChatMessage.objects.create(session=session, tenant_id=session.tenant_id, role="user", content={"type": "user", "text": "planted"})
     with rls.end_user(rls.claims_for(user_a)):
         assert ChatSession.objects.count() == 1 and ChatMessage.objects.count() == 1

@@ -9,8 +9,8 @@ import pytest
 from chat.models import ChatMessage, ChatSession
 from chat.responders import ResponderError
 from tests.chat.scripted import ANSWER, DEFAULT_STEPS
-from tests.jobs import run_deferred
 from tests.chat.sse import read
+from tests.jobs import run_deferred
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted")]
 

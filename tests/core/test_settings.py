@@ -45,9 +45,10 @@ def test_production_refuses_to_start_without_a_secret_key(db):
 
 
 def test_check_fails_on_a_wrong_auth_users(scratch_database):
-    """Seed 004: a `users` table of another shape must stop the app, not hide behind IF NOT EXISTS."""
+    """Seed 004: a `users` table of another shape must stop the app (`check --database`, and `migrate`
+    before it runs), not hide behind IF NOT EXISTS."""
     scratch_database.execute("CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY, email text, name text)")
     url = database_url().rsplit("/", 1)[0] + "/" + scratch_database.info.dbname
-    result = manage("check", DATABASE_URL=url, **PRODUCTION)
+    result = manage("check", "--database", "default", DATABASE_URL=url, **PRODUCTION)
     assert result.returncode == 1
     assert "accounts.E001" in result.stderr and "encrypted_password" in result.stderr

@@ -102,9 +102,9 @@ TOKENS = [
     ("lone surrogate in a claim", lambda sub: _sign(payload=json.dumps(
         {"sub": sub, "aud": "authenticated", "exp": int(time.time()) + 600, "email": "\ud800"}).encode())),
     ("NaN in a claim", lambda sub: _sign(payload=(
-        '{"sub": "%s", "aud": "authenticated", "exp": %d, "n": NaN}' % (sub, int(time.time()) + 600)).encode())),
+        f'{{"sub": "{sub}", "aud": "authenticated", "exp": {int(time.time()) + 600}, "n": NaN}}').encode())),
     ("claims deeply nested", lambda sub: _sign(payload=(
-        '{"sub": "%s", "aud": "authenticated", "exp": %d, "x": %s}' % (sub, int(time.time()) + 600, "[" * 3000 + "]" * 3000)).encode())),
+        f'{{"sub": "{sub}", "aud": "authenticated", "exp": {int(time.time()) + 600}, "x": {"[" * 3000 + "]" * 3000}}}').encode())),
 ]
 
 

@@ -13,6 +13,7 @@ from tests.conftest import PASSWORD
 from tests.hostile.payloads import BODIES
 from tests.partners.conftest import key_a, partner_a  # noqa: F401 (fixtures)
 
+
 def _utf8(raw: bytes) -> bool:
     try:
         raw.decode("utf-8")

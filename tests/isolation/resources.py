@@ -1,11 +1,13 @@
 """Every user-owned resource, declared once. A new user-owned endpoint or page joins the isolation
 matrix (tests/isolation/test_matrix.py) by adding one `Owned(...)` here."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import quote
 
+from audit.models import AnalysisRun, ApiCall, AuditLog, DataStorage, FileUpload, UserActivity
 from chat.models import ChatMessage, ChatSession, GA4Credential
+from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner, RequestLog
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
 
@@ -201,3 +203,40 @@ PARTNER_SINGLETONS = [
     Singleton("post", "/partner/key/revoke/", page=True),
     Singleton("post", "/partner/insights/generate/", page=True),
 ]
+
+
+# The partner's tables, reached only through the singletons above (test_partner_matrix.py).
+PARTNER_TABLES = [Partner, ApiKey, IngestionEvent, Insight, RequestLog, DailyUsage]
+
+
+@dataclass(frozen=True)
+class OwnedFeed:
+    """A read-only list of owned rows (no detail, no writes): user B's API list and page must not
+    show user A's row."""
+
+    model: type
+    fields: dict  # what make() writes besides the owner
+    api_list: str
+    page_list: str
+
+    @property
+    def name(self):
+        return self.model._meta.db_table
+
+    def make(self, owner):
+        return self.model.objects.create(user=owner, **self.fields)
+
+
+AUDIT_FEEDS = [
+    OwnedFeed(AuditLog, {"action": "export", "resource_type": "report"}, "/api/v1/audit/activity/?table=audit_logs", "/activity/?tab=changes"),
+    OwnedFeed(UserActivity, {"activity_type": "login"}, "/api/v1/audit/activity/?table=audit_user_activities", "/activity/?tab=logins"),
+    OwnedFeed(FileUpload, {"file_name": "a.csv", "status": "stored"}, "/api/v1/audit/activity/?table=audit_file_uploads", "/activity/?tab=uploads"),
+    OwnedFeed(AnalysisRun, {"analysis_type": "forecast"}, "/api/v1/audit/activity/?table=audit_analysis_runs", "/activity/?tab=runs"),
+    OwnedFeed(ApiCall, {"service": "ga4", "endpoint": "https://x.example/", "method": "GET"}, "/api/v1/audit/activity/?table=audit_api_calls", "/activity/?tab=calls"),
+    OwnedFeed(DataStorage, {"operation": "set", "storage_key": "frame"}, "/api/v1/audit/activity/?table=audit_data_storage", "/activity/?tab=storage"),
+]
+
+# Models with an owner that no endpoint or page of an end user reaches, and why.
+EXEMPT = {
+    "partners.SecurityEvent": "staff only: RLS on with no policy, read in the admin; no end-user endpoint or page",
+}

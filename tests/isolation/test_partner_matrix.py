@@ -5,11 +5,10 @@ with it switched off (row-level security alone)."""
 import pytest
 
 from partners import services
-from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner, RequestLog
-from tests.isolation.resources import PARTNER_SINGLETONS
+from partners.models import ApiKey, IngestionEvent, Insight, Partner, RequestLog
+from tests.isolation.resources import PARTNER_SINGLETONS, PARTNER_TABLES
 
 pytestmark = pytest.mark.django_db
-PARTNER_TABLES = [Partner, ApiKey, IngestionEvent, Insight, RequestLog, DailyUsage]
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ job list with its filters, and its action to retry a failed job. Health checks r
 import pytest
 from django.db import connection
 
-from chat.models import ChatSession
 from chat import services
+from chat.models import ChatSession
 from core import jobs
 
 pytestmark = pytest.mark.django_db

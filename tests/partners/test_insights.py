@@ -1,7 +1,7 @@
 """Built-in insight models on known data with known answers."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,7 +10,7 @@ from django.db import connection
 from partners import insights
 from partners.models import Insight, PredictionModel
 
-NOW = datetime(2026, 6, 30, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 
 
 def add_events(partner, when, count, event_type="page_view"):

@@ -3,7 +3,7 @@ raw rows (partners.usage_reference) on the same data."""
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -58,7 +58,7 @@ def test_owner_reads_logs_newest_first_with_limit_and_offset(partner_a, key_a, u
 def _generate(partner, days: int, seed: int):
     """Events and insights over `days` days, at random times of day, including today."""
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with connection.cursor() as cursor:
         for offset in range(days):
             day = (now - timedelta(days=offset)).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -8,13 +8,13 @@ write, so a quota check never sees a half-trimmed user.
 import sys
 import time
 
-import audit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
 from tqdm import tqdm
 
+import audit
 from sessions_app.storage import owner_lock
 
 EXPIRED_VALUES = """
