@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 from procrastinate import exceptions as procrastinate_exceptions
 from procrastinate import psycopg_connector
@@ -44,23 +44,36 @@ class Connector(django_connector.DjangoConnector):
 
 def on_app_ready(app) -> None:
     """PROCRASTINATE_ON_APP_READY: the app uses `Connector`, and every task is wrapped by
-    `keep_failure`."""
+    `around_task`."""
     app.connector = app.job_manager.connector = Connector(alias=app.connector.alias)
-    app.worker_defaults = {**app.worker_defaults, "task_middleware": [keep_failure]}
+    app.worker_defaults = {**app.worker_defaults, "task_middleware": [around_task]}
 
 
 MAX_ERROR = 2000  # characters of an error message kept
 
 
-def keep_failure(call_next, context, worker):
-    """procrastinate task middleware: a task that raises leaves a `job_failures` row (task, attempt,
-    error type and message: cut to MAX_ERROR, key material replaced, no traceback or local values),
-    written in a transaction of its own, before procrastinate marks the job failed or retries it."""
+def around_task(call_next, context, worker):
+    """procrastinate task middleware, around every task a worker runs:
+
+    - the task starts and ends on a checked database connection, as a request does (Django's
+      request_started/finished close what is unusable): a worker thread's connection broken by a
+      PostgreSQL restart is replaced, not handed to the next job;
+    - a task that raises leaves a `job_failures` row (task, attempt, error type and message: cut to
+      MAX_ERROR, key material replaced, no traceback or local values), written in a transaction of
+      its own, before procrastinate marks the job failed or retries it."""
+    _fresh_connection()
     try:
         return call_next()
     except Exception as exc:
         _record_failure(context.job, exc)
         raise
+    finally:
+        _fresh_connection()
+
+
+def _fresh_connection() -> None:
+    if not connection.in_atomic_block:  # never inside a transaction (a task run in-process by a test)
+        close_old_connections()
 
 
 def _record_failure(job, exc: Exception) -> None:

@@ -13,8 +13,8 @@ from core.models import JobFailure
 LEAK = "token Bearer eyJhbGciOi.eyJzdWIiOi.c2ln and key epai_AbCdEf0123456789 in the message"
 
 
-def test_every_worker_wraps_its_tasks_with_keep_failure():
-    assert app.worker_defaults["task_middleware"] == [jobs.keep_failure]
+def test_every_worker_wraps_its_tasks_with_around_task():
+    assert app.worker_defaults["task_middleware"] == [jobs.around_task]
 
 
 def test_a_failed_job_keeps_its_error_without_secrets(db):
@@ -24,7 +24,7 @@ def test_a_failed_job_keeps_its_error_without_secrets(db):
         raise ValueError(f"{LEAK} " + "x" * 5000)
 
     with pytest.raises(ValueError):
-        jobs.keep_failure(task, JobContext(app=app, job=job, start_timestamp=0.0, abort_reason=lambda: None), None)
+        jobs.around_task(task, JobContext(app=app, job=job, start_timestamp=0.0, abort_reason=lambda: None), None)
     failure = JobFailure.objects.get(job_id=41)
     assert (failure.task_name, failure.attempt, failure.error_type) == ("chat.answer", 3, "builtins.ValueError")
     assert failure.error.startswith("token [Filtered] and key [Filtered] in the message")
@@ -33,7 +33,7 @@ def test_a_failed_job_keeps_its_error_without_secrets(db):
 
 def test_a_task_that_succeeds_leaves_nothing(db):
     job = Job(id=42, queue="chat", lock=None, queueing_lock=None, task_name="chat.answer", task_kwargs={})
-    assert jobs.keep_failure(lambda: "done", JobContext(app=app, job=job, start_timestamp=0.0, abort_reason=lambda: None), None) == "done"
+    assert jobs.around_task(lambda: "done", JobContext(app=app, job=job, start_timestamp=0.0, abort_reason=lambda: None), None) == "done"
     assert not JobFailure.objects.exists()
 
 

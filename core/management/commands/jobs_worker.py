@@ -15,8 +15,9 @@ import contextlib
 import logging
 import signal
 
+import psycopg
 from django.core.management.base import BaseCommand
-from procrastinate.contrib.django import app
+from procrastinate.contrib.django import app, utils
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ class Command(BaseCommand):
             loop.add_signal_handler(signum, stop.set)
         while not stop.is_set():
             try:
+                # The pool opens only on a database that answers: opened while PostgreSQL is still
+                # restarting, its connection attempts give up and it waits out its 30 s opening timeout.
+                await self._database_answers()
                 async with app.open_async():
                     worker = asyncio.create_task(app.run_worker_async(**worker_options))
                     stopping = asyncio.create_task(stop.wait())
@@ -62,3 +66,10 @@ class Command(BaseCommand):
                 logger.warning("the worker stopped: %s: starting it again in %s s", str(exc).strip() or type(exc).__name__, RESTART_DELAY)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), RESTART_DELAY)
+
+    @staticmethod
+    async def _database_answers() -> None:
+        """One throw-away connection and `SELECT 1`; raises while the database is away."""
+        params = utils.connector_params("default")
+        async with await psycopg.AsyncConnection.connect(**params, connect_timeout=max(1, int(RESTART_DELAY * 2))) as conn:
+            await conn.execute("SELECT 1")
