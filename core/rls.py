@@ -101,15 +101,19 @@ def end_user(claims: dict):
         yield
 
 
-def claims_for(user) -> dict:
-    """The claims Supabase would put in a token for `user` (accounts.models.AuthUser)."""
-    return {
+def claims_for(user, session=None) -> dict:
+    """The claims Supabase would put in a token for `user` (accounts.models.AuthUser), with the
+    `session_id` and `aal` of `session` (an `auth.sessions` row: a signed-in page's) when given."""
+    claims = {
         "sub": str(user.id),
         "role": "authenticated",
         "aud": "authenticated",
         "email": user.email or "",
         "is_anonymous": bool(user.is_anonymous),
     }
+    if session is not None:
+        claims |= {"session_id": str(session.pk), "aal": session.aal or "aal1"}
+    return claims
 
 
 def after_transaction(request, callback) -> None:
