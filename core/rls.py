@@ -101,6 +101,14 @@ def end_user(claims: dict):
         yield
 
 
+def current_claims() -> dict:
+    """The claims the current transaction acts with ({} as the connection role)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nullif(current_setting('request.jwt.claims', true), '')")
+        text = cursor.fetchone()[0]
+    return json.loads(text) if text else {}
+
+
 def claims_for(user, session=None) -> dict:
     """The claims Supabase would put in a token for `user` (accounts.models.AuthUser), with the
     `session_id` and `aal` of `session` (an `auth.sessions` row: a signed-in page's) when given."""
