@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import mfa, services, signals
+from accounts import google, mfa, services, signals
 from accounts.forms import LoginForm, SignUpForm
 from accounts.middleware import sign_in_session, sign_out_session
 from accounts.models import AuthUser
@@ -37,22 +37,23 @@ def login(request):
             form.add_error(None, exc.message)
             status = 429 if exc.code == "too_many_attempts" else 400
         else:
-            return signed_in(request, user, "password")
+            return signed_in(request, user, "password", _next_url(request))
     elif request.method == "POST":
         status = 400
-    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)}, status=status)
+    context = {"form": form, "next": _next_url(request), "google_enabled": google.configured()}
+    return render(request, "accounts/login.html", context, status=status)
 
 
-def signed_in(request, user, method: str):
+def signed_in(request, user, method: str, next_url: str):
     """After a first factor (`password`, `oauth`): signed in, or — when the user has a verified TOTP
     factor — on to the code step, with the user noted in the session but not yet signed in."""
     if mfa.verified_factors(user).exists():
         request.session.cycle_key()
         request.session[PENDING_KEY] = {"user": str(user.id), "method": method, "at": int(time.time())}
-        return redirect(reverse("accounts:login-mfa") + "?" + urlencode({"next": _next_url(request)}))
+        return redirect(reverse("accounts:login-mfa") + "?" + urlencode({"next": next_url}))
     sign_in_session(request, user, method)
     messages.success(request, f"Signed in as {user.email}.")
-    return redirect(_next_url(request))
+    return redirect(next_url)
 
 
 def _pending_user(request):
