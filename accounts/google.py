@@ -143,9 +143,9 @@ def verify_id_token(id_token, document: dict, nonce: str) -> dict:
 
 def _metadata(claims: dict) -> dict:
     """What GoTrue keeps of a Google identity, in identity_data and user_metadata."""
-    name, picture = claims.get("name"), claims.get("picture")
+    name, picture, email = (value if isinstance(value, str) else None for value in map(claims.get, ("name", "picture", "email")))
     data = {
-        "iss": claims["iss"], "sub": claims["sub"], "provider_id": claims["sub"], "email": services.normalize_email(claims.get("email")),
+        "iss": claims["iss"], "sub": claims["sub"], "provider_id": claims["sub"], "email": services.normalize_email(email) or None,
         "email_verified": claims.get("email_verified") in (True, "true"), "phone_verified": False,
         "name": name, "full_name": name, "picture": picture, "avatar_url": picture,
     }

@@ -57,11 +57,11 @@ def security(request):
 def revoke_session(request, session_id):
     user = request.end_user
     if request.auth_session is not None and session_id == request.auth_session.pk:
-        return logout_everywhere_or_here(request, scope="local")
+        return _sign_out(request, scope="local")
     deleted, _ = AuthSession.objects.filter(user=user, pk=session_id).delete()
     if not deleted:
         raise Http404("No such session.")
-    signals.logged_out.send(type(user), user=user, scope="session")
+    signals.logged_out.send(type(user), user=user, scope="revoked")
     messages.success(request, "The session is signed out.")
     return redirect("accounts:security")
 
@@ -70,10 +70,11 @@ def revoke_session(request, session_id):
 @end_user_required
 @require_POST
 def sign_out_everywhere(request):
-    return logout_everywhere_or_here(request, scope="global")
+    return _sign_out(request, scope="global")
 
 
-def logout_everywhere_or_here(request, scope: str):
+def _sign_out(request, scope: str):
+    """End this browser's session (`local`) or every session of the user (`global`)."""
     user = request.end_user
     sessions.end_for_user(user, scope, request.auth_session.pk if request.auth_session else None)
     signals.logged_out.send(type(user), user=user, scope=scope)

@@ -144,3 +144,10 @@ def test_redirect_to_another_site_is_ignored(google):
     client = Client()
     back = urlsplit(authorize(client, redirect_to="https://evil.example/"))
     assert client.get(back.path, parse_qs(back.query))["Location"] == "/"
+
+
+def test_odd_claims_are_taken_as_absent(google):
+    google.account.update(email={"not": "a string"}, name=["x"])
+    client = Client()
+    assert sign_in(client)["Location"] == "/accounts/login/"  # no usable email: no account
+    assert not AuthUser.objects.exists()
