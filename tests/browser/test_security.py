@@ -17,7 +17,7 @@ def enter_code(page, secret: str) -> None:
 
 
 @pytest.mark.browser
-def test_enrol_totp_log_in_with_a_code_and_revoke_another_session(page, browser, live_server, make_user):
+def test_enrol_totp_log_in_with_a_code_and_revoke_another_session(page, browser, live_server, make_user, problems):
     user = make_user("careful@example.com")
     log_in(page, live_server, user.email, PASSWORD)
     expect(page.get_by_test_id("signed-in-as")).to_have_text(user.email)
@@ -28,6 +28,7 @@ def test_enrol_totp_log_in_with_a_code_and_revoke_another_session(page, browser,
     expect(page.get_by_test_id("session-row")).to_have_count(1)
     page.get_by_role("button", name="Set up an authenticator app").click()
     expect(page.locator(".qr-code svg")).to_be_visible()
+    assert problems() == []  # the inline QR code under the Content-Security-Policy
     secret = page.get_by_test_id("totp-secret").inner_text()
     page.locator("main").get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Verify and turn on").click()
@@ -38,6 +39,8 @@ def test_enrol_totp_log_in_with_a_code_and_revoke_another_session(page, browser,
     page.get_by_role("button", name="Log out").click()
     expect_message(page, "You are signed out.")
     log_in(page, live_server, user.email, PASSWORD)
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    assert problems() == []
     enter_code(page, secret)
     expect(page).to_have_url(url(live_server, "/"))
     expect(page.get_by_test_id("signed-in-as")).to_have_text(user.email)
