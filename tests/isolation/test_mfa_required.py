@@ -10,11 +10,14 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import mfa, sessions, tokens
+from accounts import mfa, projectkeys, sessions, tokens
 from accounts.models import AuthSession, AuthUser, MfaFactor
+from chat.models import ChatMessage, ChatSession
 from core import rls
 from tests.conftest import page_client
+from tests.chat.conftest import scripted  # noqa: F401 (fixture)
 from tests.isolation.resources import RESOURCES
+from tests.jobs import deferred, run_deferred
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +137,23 @@ def test_the_policy_in_sql(user_a):
     with connection.cursor() as cursor:
         cursor.execute("SELECT prosecdef, provolatile, proconfig FROM pg_proc WHERE oid = 'public.mfa_satisfied'::regproc")
         assert cursor.fetchone() == (True, "s", ['search_path=""'])
+
+
+def test_the_gotrue_api_stays_open_to_aal1_so_it_can_reach_aal2(user_a):
+    user = require_mfa(user_a)
+    response = api_at(user, "aal1").get("/auth/v1/user", HTTP_APIKEY=projectkeys.mint())
+    assert response.status_code == 200 and response.json()["id"] == str(user.pk)
+
+
+@pytest.mark.usefixtures("scripted")
+def test_a_chat_answer_job_acts_at_the_aal_of_the_session_that_asked(user_a):
+    """The question is asked at aal2; the job answering it reads and writes chat_messages, guarded
+    for this user, as the asking session could."""
+    user = require_mfa(user_a)
+    chat = ChatSession.objects.create(user=user, title="x", persona="po")
+    asked = api_at(user, "aal2").post(f"/api/v1/chat/sessions/{chat.pk}/messages/",
+                                      {"content": {"type": "user", "text": "how are we doing?"}}, format="json")
+    assert asked.status_code == 201
+    assert deferred()[0][1]["aal"] == "aal2"
+    run_deferred()
+    assert ChatMessage.objects.get(pk=asked.json()["assistant_message"]["id"]).status == "complete"
