@@ -50,10 +50,15 @@ def enroll(user: AuthUser, session_aal: str, friendly_name: str, issuer: str) ->
     except IntegrityError as exc:  # mfa_factors_user_friendly_name_unique
         raise MFAError(422, "mfa_factor_name_conflict",
                        f"A factor with the friendly name \"{friendly_name}\" for this user already exists") from exc
-    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email or str(user.id), issuer_name=issuer)
+    return factor, provisioning(user, factor, issuer)
+
+
+def provisioning(user: AuthUser, factor: MfaFactor, issuer: str) -> dict:
+    """What an authenticator app needs to add `factor`: {qr_code (SVG), secret, uri}."""
+    uri = pyotp.TOTP(factor.secret).provisioning_uri(name=user.email or str(user.id), issuer_name=issuer)
     svg = io.BytesIO()
     segno.make(uri, error="m").save(svg, kind="svg", xmldecl=False, scale=4, svgclass=None, lineclass=None)
-    return factor, {"qr_code": svg.getvalue().decode(), "secret": secret, "uri": uri}
+    return {"qr_code": svg.getvalue().decode(), "secret": factor.secret, "uri": uri}
 
 
 def factor_of(user: AuthUser, factor_id) -> MfaFactor:
@@ -100,6 +105,14 @@ def verify(user: AuthUser, session: AuthSession, factor_id, challenge_id, code: 
     return sessions.grant(user, session, grant_type="mfa_totp")
 
 
+def confirm(user: AuthUser, factor: MfaFactor, code: str, ip: str) -> None:
+    """The pages' verify: a challenge of `factor` answered at once with `code` (throttled per factor
+    as the API's verify). The caller then raises its session (raise_to_aal2)."""
+    found = challenge(user, factor.pk, ip)
+    check_code(factor, code)
+    MfaChallenge.objects.filter(pk=found.pk).update(verified_at=timezone.now())
+
+
 def raise_to_aal2(session: AuthSession, factor: MfaFactor) -> None:
     """After a verified code: the factor is verified (other unverified ones go, as GoTrue does) and
     the session is at `aal2` with a `totp` amr claim."""
@@ -117,5 +130,53 @@ def unenroll(user: AuthUser, session_aal: str, factor_id) -> uuid.UUID:
     factor = factor_of(user, factor_id)
     if factor.status == "verified" and session_aal != "aal2":
         raise MFAError(403, "insufficient_aal", "AAL2 required to unenroll verified factor")
+    if factor.status == "verified" and required(user) and verified_factors(user).count() == 1:
+        raise MFAError(422, "mfa_required", "MFA is required for this account: turn the requirement off before removing its last factor")
     MfaFactor.objects.filter(pk=factor.pk).delete()
     return factor.pk
+
+
+# A user may require MFA for themselves: `raw_app_meta_data.mfa_required`, which only the server
+# writes (GoTrue's PUT /user changes user_metadata, never app_metadata). The pages and the API then
+# refuse `aal1` sessions (satisfied()), and restrictive RLS policies (public.mfa_satisfied(),
+# accounts migration 0005) refuse them on the sensitive tables.
+REQUIRED_KEY = "mfa_required"
+
+
+def required(user: AuthUser) -> bool:
+    return (user.raw_app_meta_data or {}).get(REQUIRED_KEY) is True
+
+
+def satisfied(user: AuthUser, aal: str | None) -> bool:
+    """Whether a session at `aal` may act for `user`: the application's half of the requirement."""
+    return aal == "aal2" or not required(user)
+
+
+def set_required(user: AuthUser, session_aal: str, on: bool) -> None:
+    """Turn the requirement on or off; either needs an `aal2` session (off, or the requirement
+    would be one click away from anyone holding a password), and on needs a verified factor."""
+    if session_aal != "aal2":
+        raise MFAError(403, "insufficient_aal", "Verify a code from your authenticator app first")
+    if on and not verified_factors(user).exists():
+        raise MFAError(422, "mfa_factor_not_found", "Enroll an authenticator app before requiring it")
+    metadata = {**(user.raw_app_meta_data or {})}
+    if on:
+        metadata[REQUIRED_KEY] = True
+    else:
+        metadata.pop(REQUIRED_KEY, None)
+    AuthUser.objects.filter(pk=user.pk).update(raw_app_meta_data=metadata, updated_at=timezone.now())
+    user.raw_app_meta_data = metadata
+
+
+def page_refusal(request):
+    """core.pages refusal: a user who requires MFA, on an `aal1` page session, completes the code
+    step first (and comes back)."""
+    from urllib.parse import urlencode
+
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    session = getattr(request, "auth_session", None)
+    if satisfied(request.end_user, session.aal if session is not None else None):
+        return None
+    return redirect(reverse("accounts:login-mfa") + "?" + urlencode({"next": request.get_full_path()}))

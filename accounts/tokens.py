@@ -18,9 +18,10 @@ from core import jsontext
 
 AUDIENCE = "authenticated"
 ASYMMETRIC = ("ES256", "RS256")
-# What an API request reads of its user: refusal() the last two, views the pk, claims_for() and
-# __str__ the rest. Any other column loads on first use.
-USER_FIELDS = ("id", "email", "phone", "is_anonymous", "deleted_at", "banned_until")
+# What an API request reads of its user: refusal() deleted_at and banned_until, the MFA requirement
+# (accounts.permissions) raw_app_meta_data, views the pk, claims_for() and __str__ the rest. Any
+# other column loads on first use.
+USER_FIELDS = ("id", "email", "phone", "is_anonymous", "deleted_at", "banned_until", "raw_app_meta_data")
 
 
 class InvalidToken(Exception):

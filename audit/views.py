@@ -1,11 +1,11 @@
 """My activity: my sign-ins, storage operations, analysis runs, uploads, outbound calls and the
 changes made in my name. Runs under RLS (RowLevelSecurityMiddleware) and is scoped by `for_user()`."""
 
-import ua_parser
 from django.views import generic
 
 from audit.models import AnalysisRun, ApiCall, AuditLog, DataStorage, FileUpload, UserActivity
 from core.pages import EndUserRequiredMixin
+from core.useragent import browser_label
 
 # tab -> (label, model): the first is the default
 TABS = {
@@ -36,12 +36,3 @@ class ActivityPage(EndUserRequiredMixin, generic.ListView):
             for row in context["object_list"]:
                 row.browser = browser_label(row.user_agent)
         return context
-
-
-def browser_label(user_agent: str | None) -> str:
-    """"Chrome on Linux" from a User-Agent header (ua-parser, which caches); "" when it names no browser."""
-    browser = ua_parser.parse_user_agent(user_agent) if user_agent else None
-    if browser is None:
-        return ""
-    system = ua_parser.parse_os(user_agent)
-    return f"{browser.family} on {system.family}" if system is not None else browser.family

@@ -7,7 +7,7 @@ from procrastinate.contrib.django import app
 
 from chat.ga4 import refresh as ga4_refresh
 from chat.responders import runner
-from core import jobs
+from core import jobs, rls
 
 
 def answer_lock(message_id) -> str:
@@ -18,15 +18,18 @@ def answer_lock(message_id) -> str:
 # retries from the page). A worker that dies mid-answer is another matter: its job is handed to
 # another worker (core.tasks.retry_stalled_jobs), which goes on where it stopped.
 @app.task(queue="chat", name="chat.answer")
-def answer(message_id: str, user_id: str) -> None:
-    runner.answer(message_id, user_id)
+def answer(message_id: str, user_id: str, aal: str = "aal1") -> None:
+    runner.answer(message_id, user_id, aal)
 
 
 def defer_answer(message) -> None:
     """Queue the making of assistant message `message` (a ChatMessage) in the current transaction:
-    one job per message at a time (lock), one waiting at most (queueing lock)."""
+    one job per message at a time (lock), one waiting at most (queueing lock). The job acts with the
+    `aal` of the session that asked (the claims in force in this transaction): a user who requires
+    MFA asked from an `aal2` session, and the answer reads their MFA-guarded rows as such."""
     lock = answer_lock(message.pk)
-    jobs.defer(answer, lock=lock, queueing_lock=lock, message_id=str(message.pk), user_id=str(message.session.user_id))
+    jobs.defer(answer, lock=lock, queueing_lock=lock, message_id=str(message.pk), user_id=str(message.session.user_id),
+               aal=rls.current_claims().get("aal") or "aal1")
 
 
 # Network work: retried with backoff when Google cannot be reached; one run at a time.

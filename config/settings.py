@@ -174,6 +174,11 @@ ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME", defau
 # GoTrue's GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL: a used refresh token replayed within this many
 # seconds gets the session's current token again; later, the session is revoked as stolen.
 REFRESH_TOKEN_REUSE_INTERVAL = env.int("REFRESH_TOKEN_REUSE_INTERVAL", default=10)
+# Google sign-in (OpenID Connect, accounts.google): empty client id = no "Sign in with Google".
+GOOGLE_OAUTH_CLIENT_ID = env.str("GOOGLE_OAUTH_CLIENT_ID", default="")
+GOOGLE_OAUTH_CLIENT_SECRET = env.str("GOOGLE_OAUTH_CLIENT_SECRET", default="")
+GOOGLE_OIDC_DISCOVERY_URL = env.str("GOOGLE_OIDC_DISCOVERY_URL", default="https://accounts.google.com/.well-known/openid-configuration")
+GOOGLE_OAUTH_REDIRECT_URI = env.str("GOOGLE_OAUTH_REDIRECT_URI", default="")  # "" = this site's /auth/v1/callback
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Supa monolith")  # shown in authenticator apps
 # Wrong TOTP codes per MFA factor within the window (seconds), then 429.
 MFA_VERIFY_THROTTLE = {"attempts": env.int("MFA_VERIFY_THROTTLE_ATTEMPTS", default=5), "window": env.int("MFA_VERIFY_THROTTLE_WINDOW", default=300)}
@@ -273,7 +278,7 @@ AUDIT_HTTP_TIMEOUT = env.float("AUDIT_HTTP_TIMEOUT", default=10.0)  # seconds, d
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.SupabaseJWTAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "accounts.permissions.MfaSatisfied"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend", "rest_framework.filters.OrderingFilter"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -27,7 +27,7 @@ class RowLevelSecurityMiddleware:
         if user is None or not self._guards(request):
             return self.get_response(request)
         with rls.request_transaction():
-            rls.act_as(rls.claims_for(user))
+            rls.act_as(rls.claims_for(user, getattr(request, "auth_session", None)))
             response = self.get_response(request)
             if response.status_code >= 500:
                 # Django has turned the view's exception into this response already (it never

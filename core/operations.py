@@ -62,23 +62,29 @@ class EnableRLS(_SQLOperation):
 class CreatePolicy(_SQLOperation):
     """`CREATE POLICY name ON table FOR command TO roles USING (...) WITH CHECK (...)`.
 
-    Write expressions with `(select auth.uid())`, evaluated once per statement."""
+    Write expressions with `(select auth.uid())`, evaluated once per statement. A `restrictive`
+    policy (`AS RESTRICTIVE`) must hold on top of the permissive ones: a further condition, never a
+    way in on its own."""
 
     COMMANDS = {"ALL", "SELECT", "INSERT", "UPDATE", "DELETE"}
 
-    def __init__(self, table, name, *, using=None, check=None, command="ALL", roles=(API_ROLE,)):
+    def __init__(self, table, name, *, using=None, check=None, command="ALL", roles=(API_ROLE,), restrictive=False):
         if command not in self.COMMANDS:
             raise ValueError(f"command must be one of {sorted(self.COMMANDS)}")
         if command == "INSERT" and using:
             raise ValueError("an INSERT policy takes only `check`")
         self.table, self.name, self.using, self.check, self.command, self.roles = table, name, using, check, command, tuple(roles)
+        self.restrictive = restrictive
 
     def deconstruct(self):
         kwargs = {"using": self.using, "check": self.check, "command": self.command, "roles": self.roles}
+        if self.restrictive:
+            kwargs["restrictive"] = True
         return self.__class__.__qualname__, [self.table, self.name], kwargs
 
     def forward_sql(self):
-        sql = f"CREATE POLICY {_quote(self.name)} ON {_quote(self.table)} FOR {self.command} TO {', '.join(map(_quote, self.roles))}"
+        sql = f"CREATE POLICY {_quote(self.name)} ON {_quote(self.table)}{' AS RESTRICTIVE' if self.restrictive else ''}"
+        sql += f" FOR {self.command} TO {', '.join(map(_quote, self.roles))}"
         if self.using:
             sql += f" USING ({self.using})"
         if self.check:

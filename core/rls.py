@@ -100,15 +100,27 @@ def end_user(claims: dict):
         yield
 
 
-def claims_for(user) -> dict:
-    """The claims Supabase would put in a token for `user` (accounts.models.AuthUser)."""
-    return {
+def current_claims() -> dict:
+    """The claims the current transaction acts with ({} as the connection role)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nullif(current_setting('request.jwt.claims', true), '')")
+        text = cursor.fetchone()[0]
+    return json.loads(text) if text else {}
+
+
+def claims_for(user, session=None) -> dict:
+    """The claims Supabase would put in a token for `user` (accounts.models.AuthUser), with the
+    `session_id` and `aal` of `session` (an `auth.sessions` row: a signed-in page's) when given."""
+    claims = {
         "sub": str(user.id),
         "role": "authenticated",
         "aud": "authenticated",
         "email": user.email or "",
         "is_anonymous": bool(user.is_anonymous),
     }
+    if session is not None:
+        claims |= {"session_id": str(session.pk), "aal": session.aal or "aal1"}
+    return claims
 
 
 def after_transaction(request, callback) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from accounts.gotrue import errors, mfa, views
+from accounts.gotrue import errors, mfa, oauth, views
 
 app_name = "gotrue"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("token", views.Token.as_view(), name="token"),
     path("logout", views.Logout.as_view(), name="logout"),
     path("user", views.User.as_view(), name="user"),
+    path("authorize", oauth.authorize, name="authorize"),
+    path("callback", oauth.callback, name="callback"),
     path("factors", mfa.Factors.as_view(), name="factors"),
     path("factors/<uuid:factor_id>", mfa.Factor.as_view(), name="factor"),
     path("factors/<uuid:factor_id>/challenge", mfa.Challenge.as_view(), name="factor-challenge"),

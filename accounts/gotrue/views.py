@@ -14,7 +14,7 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import passwords, projectkeys, services, sessions, signals
+from accounts import google, passwords, projectkeys, services, sessions, signals
 from accounts.authentication import SupabaseJWTAuthentication
 from accounts.gotrue import errors, shapes
 from accounts.gotrue.errors import GoTrueError
@@ -109,7 +109,7 @@ class Health(GoTrueView):
 class Settings(GoTrueView):
     def get(self, request):
         return Response({
-            "external": {"anonymous_users": False, "email": True, "phone": False, "google": False},
+            "external": {"anonymous_users": False, "email": True, "phone": False, "google": google.configured()},
             "disable_signup": False, "mailer_autoconfirm": True, "phone_autoconfirm": False,
             "sms_provider": "", "saml_enabled": False,
         })

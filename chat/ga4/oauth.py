@@ -1,35 +1,24 @@
 """The OAuth 2.0 side of GA4 credentials, with Authlib: the authorization-code flow with PKCE (S256)
 and `state`, the token and revocation endpoints.
 
-Every request goes out through `audit.http_client(...)`, so each call to Google is recorded in the
-audit trail. Authlib's `OAuth2Client` is an `httpx.Client` that builds the requests (client
-authentication, PKCE, token parsing); `AuditedOAuth2Client.send()` hands each built request to the
-audited client, which sends and records it.
+Every request goes out through `audit.oauth` (an Authlib client on the audited httpx client), so
+each call to Google is recorded in the audit trail.
 """
 
-import functools
 import logging
 import secrets
-import ssl
 import time
-import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from authlib.common.security import generate_token
-from authlib.deprecate import AuthlibDeprecationWarning
 from authlib.integrations.base_client import OAuthError
-
-with warnings.catch_warnings():
-    # Authlib warns that it prefers the `httpx2` package; the project's HTTP client is httpx.
-    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
-    from authlib.integrations.httpx_client import OAuth2Client
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-import audit
+from audit.oauth import AuditedOAuth2Client, oauth_client
 
 logger = logging.getLogger(__name__)
 
@@ -42,42 +31,17 @@ DEFAULT_LIFETIME = 3600  # an access token without expires_in is taken to last G
 __all__ = ["OAuthError", "AuditedOAuth2Client", "client", "start_authorization", "finish_authorization", "revoke", "TokenSet"]
 
 
-class AuditedOAuth2Client(OAuth2Client):
-    """Authlib's OAuth client whose requests are sent (and recorded) by an audited httpx client."""
-
-    def __init__(self, transport_client: httpx.Client, **kwargs):
-        super().__init__(**kwargs)
-        self._transport_client = transport_client
-
-    def send(self, request, **kwargs):
-        return self._transport_client.send(request, **kwargs)
-
-    def close(self):
-        try:
-            self._transport_client.close()
-        finally:
-            super().close()
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One verified TLS context for every client: httpx builds a new one (loading the CA bundle,
-    ~60 ms) for each client otherwise. Thread-safe to share."""
-    return httpx.create_ssl_context()
-
-
 def client(**kwargs) -> AuditedOAuth2Client:
     """An OAuth client for the configured Google application (use it as a context manager)."""
-    return AuditedOAuth2Client(
-        audit.http_client(service=OAUTH_SERVICE, timeout=settings.GA4_HTTP_TIMEOUT, verify=tls_context()),
+    return oauth_client(
+        OAUTH_SERVICE,
+        settings.GA4_HTTP_TIMEOUT,
         client_id=settings.GA4_OAUTH_CLIENT_ID,
         client_secret=settings.GA4_OAUTH_CLIENT_SECRET,
         token_endpoint_auth_method="client_secret_post",
         revocation_endpoint_auth_method="client_secret_post",
         code_challenge_method="S256",
         scope=" ".join(settings.GA4_OAUTH_SCOPES),
-        timeout=settings.GA4_HTTP_TIMEOUT,
-        verify=tls_context(),  # its own transport is never used (send() delegates), but is built
         **kwargs,
     )
 

@@ -35,13 +35,13 @@ def load(message_id) -> dict | None:
     return ChatMessage.objects.filter(pk=message_id).values(*FIELDS).first()
 
 
-def answer(message_id, user_id) -> None:
-    """Make the answer of assistant message `message_id` for end user `user_id`; nothing when it is
-    not theirs, not an answer, or finished already."""
+def answer(message_id, user_id, aal: str = "aal1") -> None:
+    """Make the answer of assistant message `message_id` for end user `user_id`, acting at the `aal`
+    of the session that asked; nothing when it is not theirs, not an answer, or finished already."""
     user = AuthUser.objects.filter(pk=user_id).first()  # the connection role: as authentication reads it
     if user is None:
         return
-    as_user = partial(rls.end_user, rls.claims_for(user))
+    as_user = partial(rls.end_user, {**rls.claims_for(user), "aal": aal})
     with as_user():
         message = load(message_id)
         if message is None or message["role"] != ChatMessage.Role.ASSISTANT or message["status"] in FINAL:

@@ -167,7 +167,7 @@ def message_stream(request, pk):
         last_event_id = stream.last_event_id(request.headers.get("Last-Event-ID", request.GET.get("last_event_id")))
     except ValueError:
         return HttpResponseBadRequest("The last event id is a whole number.")
-    return event_stream_response(stream.stream(message.pk, claims=rls.claims_for(request.end_user), last_event_id=last_event_id))
+    return event_stream_response(stream.stream(message.pk, claims=rls.claims_for(request.end_user, request.auth_session), last_event_id=last_event_id))
 
 
 @end_user_required

@@ -14,31 +14,6 @@ from tests.browser.test_flows import log_in
 from tests.conftest import PASSWORD
 from tests.showcase import showcase
 
-# Recorded from before the first script runs (Playwright's init scripts are not subject to the CSP).
-LISTEN = """window.__violations = [];
-document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));"""
-
-
-@pytest.fixture
-def problems(page):
-    """What went wrong on the pages visited: CSP violations, console errors, uncaught exceptions."""
-    found = []
-    page.add_init_script(LISTEN)
-
-    def console(message):
-        # Browsers ask for /favicon.ico where a page names no icon (the admin): not these pages' doing.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-            found.append(f"console: {message.text} ({message.location.get('url')})")
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: found.append(f"exception: {error}"))
-
-    def check():
-        found.extend(f"violation: {v}" for v in page.evaluate("window.__violations"))
-        return found
-
-    return check
-
 
 @pytest.mark.browser
 def test_every_chart_is_drawn_under_the_policy(page, live_server, make_user, problems):

@@ -7,14 +7,22 @@
         ...
         google.calls["token"]                     # how often each endpoint was called
 
+It is also Google's OpenID provider, for Google sign-in (accounts.google): ``google.account`` is the
+Google account that "signs in" (sub, email, email_verified, name, picture), and
+``google.signin_settings()`` points GOOGLE_* at this server.
+
 Endpoints (names used by `calls`, `requests`, `script` and `delay`):
+
+- ``discovery``  GET  /.well-known/openid-configuration — issuer, the endpoints below, jwks_uri.
+- ``jwks``       GET  /oauth2/v3/certs — the public RSA key that signs ID tokens.
 
 - ``authorize``  GET  /o/oauth2/v2/auth — checks client_id, response_type=code and a PKCE S256
   challenge, then redirects straight back to redirect_uri with ?code=…&state=… (the user "consents"
   at once); ``deny_next_authorization()`` makes the next one answer ?error=access_denied.
 - ``token``      POST /token — grant_type=authorization_code (checks the client secret, the code is
   single-use, redirect_uri matches, S256(code_verifier) == code_challenge) and grant_type=
-  refresh_token (``rotate_refresh_tokens=True``: each refresh returns a new refresh token and the old
+  refresh_token; an authorization that asked for the ``openid`` scope gets an ``id_token`` too
+  (RS256, ``account``'s claims, the authorization's nonce) (``rotate_refresh_tokens=True``: each refresh returns a new refresh token and the old
   one answers invalid_grant, as providers that rotate do). Errors are RFC 6749 JSON.
 - ``revoke``     POST /revoke — token=… ends the grant it belongs to.
 - ``runReport``  POST /v1beta/properties/{id}:runReport — needs ``Authorization: Bearer <valid
@@ -38,11 +46,17 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 __all__ = ["LoopbackGoogle", "Reply", "Grant"]
 
 AUTHORIZE_PATH = "/o/oauth2/v2/auth"
 TOKEN_PATH = "/token"
 REVOKE_PATH = "/revoke"
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+JWKS_PATH = "/oauth2/v3/certs"
+SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # one per test process
 DATA_API_PATH = "/v1beta"
 READONLY_SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
 
@@ -104,6 +118,9 @@ class LoopbackGoogle:
         self._grants: dict[str, Grant] = {}  # refresh token -> grant
         self._codes: dict[str, dict] = {}
         self._deny_next = False
+        self.account = {"sub": "110248495921238986420", "email": "gina@example.com", "email_verified": True,
+                        "name": "Gina Google", "picture": "https://lh3.googleusercontent.com/a/gina"}
+        self.key_id = _token("kid-")
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -169,6 +186,33 @@ class LoopbackGoogle:
             "GA4_OAUTH_SCOPES": [READONLY_SCOPE],
             "GA4_DATA_API_URL": self.data_api_url,
         }
+
+    def signin_settings(self) -> dict:
+        """The settings that point Google sign-in at this provider."""
+        return {
+            "GOOGLE_OAUTH_CLIENT_ID": self.client_id,
+            "GOOGLE_OAUTH_CLIENT_SECRET": self.client_secret,
+            "GOOGLE_OIDC_DISCOVERY_URL": self.url + DISCOVERY_PATH,
+        }
+
+    def discovery(self) -> dict:
+        return {
+            "issuer": self.url, "authorization_endpoint": self.authorize_url, "token_endpoint": self.token_url,
+            "revocation_endpoint": self.revoke_url, "jwks_uri": self.url + JWKS_PATH,
+            "response_types_supported": ["code"], "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"],
+        }
+
+    def jwks(self) -> dict:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(SIGNING_KEY.public_key()))
+        return {"keys": [{**jwk, "kid": self.key_id, "use": "sig", "alg": "RS256"}]}
+
+    def id_token(self, nonce: str | None, **overrides) -> str:
+        now = int(time.time())
+        claims = {"iss": self.url, "aud": self.client_id, "iat": now, "exp": now + 3600, **self.account, **overrides}
+        if nonce is not None:
+            claims["nonce"] = nonce
+        return jwt.encode(claims, SIGNING_KEY, algorithm="RS256", headers={"kid": self.key_id})
 
     # --- state for tests ---------------------------------------------------------------------------
 
@@ -242,6 +286,7 @@ class LoopbackGoogle:
                 "challenge": query["code_challenge"],
                 "redirect_uri": redirect_uri,
                 "scopes": query.get("scope", READONLY_SCOPE).split(),
+                "nonce": query.get("nonce"),
             }
         return _redirect(redirect_uri, {"code": code, "state": state, "scope": query.get("scope", "")})
 
@@ -262,7 +307,10 @@ class LoopbackGoogle:
                     return 400, {"error": "invalid_grant", "error_description": "Invalid code verifier."}
                 grant = Grant(issued["scopes"], _token("1//rt"))
                 self._grants[grant.refresh_token] = grant
-                return 200, self._token_body(grant, include_refresh=True)
+                body = self._token_body(grant, include_refresh=True)
+                if "openid" in issued["scopes"]:
+                    body["id_token"] = self.id_token(issued["nonce"])
+                return 200, body
             if grant_type == "refresh_token":
                 grant = self._grants.get(form.get("refresh_token", ""))
                 if grant is None or grant.revoked or grant.refresh_token != form.get("refresh_token"):
@@ -371,6 +419,8 @@ class _Handler(BaseHTTPRequestHandler):
             endpoint = "token"
         elif method == "POST" and parts.path == REVOKE_PATH:
             endpoint = "revoke"
+        elif method == "GET" and parts.path in (DISCOVERY_PATH, JWKS_PATH):
+            endpoint = "discovery" if parts.path == DISCOVERY_PATH else "jwks"
         elif method == "POST" and parts.path.startswith(DATA_API_PATH + "/properties/") and parts.path.endswith(":runReport"):
             endpoint = "runReport"
             property_id = parts.path[len(DATA_API_PATH + "/properties/") : -len(":runReport")]
@@ -394,6 +444,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(*google.token(request), extra_headers={"Cache-Control": "no-store"})
         if endpoint == "revoke":
             return self._send(*google.revoke(request))
+        if endpoint in ("discovery", "jwks"):
+            return self._send(200, google.discovery() if endpoint == "discovery" else google.jwks())
         answer = google.run_report(request, property_id)
         if isinstance(answer, Reply):
             return self._reply(answer)

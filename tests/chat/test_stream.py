@@ -90,7 +90,7 @@ def test_the_stream_only_follows(client, session, scripted, monkeypatch):
 
 def test_asking_queues_one_job_per_answer(client, session, user_a):
     message_id = pending_answer(client, session)
-    assert deferred() == [("chat.answer", {"message_id": message_id, "user_id": str(user_a.pk)})]
+    assert deferred() == [("chat.answer", {"message_id": message_id, "user_id": str(user_a.pk), "aal": "aal1"})]
     # Edited while its job still waits: no second job (the waiting one reads the new question).
     question = ChatMessage.objects.filter(session=session, role="user").get()
     edited = client.put(f"/api/v1/chat/sessions/{session.pk}/messages/{question.pk}/", {"content": {"type": "user", "text": "and now?"}}, format="json")
