@@ -8,7 +8,7 @@ the Google `sub`), the user's `raw_user_meta_data` (`full_name`, `avatar_url`, â
 Google says the email is verified: otherwise whoever controls an unverified Google account could
 take over the password account of that address.
 
-Every call to Google is recorded in the audit trail (audit.oauth, service `google_signin`).
+Every call to Google is recorded in the audit trail (audit.oauth_client, service `google_signin`).
 """
 
 import secrets
@@ -25,10 +25,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+import audit
 from accounts import services, signals
 from accounts.models import AuthUser, Identity
-from audit import http_client
-from audit.oauth import oauth_client, tls_context
 
 OAUTH_SERVICE = "google_signin"
 SESSION_KEY = "google_signin_pending"
@@ -50,7 +49,7 @@ def configured() -> bool:
 
 
 def _get_json(url: str) -> dict:
-    with http_client(service=OAUTH_SERVICE, timeout=TIMEOUT, verify=tls_context()) as client:
+    with audit.http_client(service=OAUTH_SERVICE, timeout=TIMEOUT) as client:
         response = client.get(url)
     response.raise_for_status()
     body = response.json()
@@ -73,7 +72,7 @@ def discovery() -> dict:
 
 
 def _client(**kwargs):
-    return oauth_client(
+    return audit.oauth_client(
         OAUTH_SERVICE, TIMEOUT,
         client_id=settings.GOOGLE_OAUTH_CLIENT_ID, client_secret=settings.GOOGLE_OAUTH_CLIENT_SECRET,
         token_endpoint_auth_method="client_secret_post", code_challenge_method="S256", scope=SCOPES, **kwargs,

@@ -69,6 +69,14 @@ def http_client(service="external", **kwargs):
     return make(service, **kwargs)
 
 
+def oauth_client(service: str, timeout: float, **kwargs):
+    """An Authlib OAuth 2 client (use it as a context manager) whose every request is recorded in
+    `audit_api_calls` under `service`, like `http_client`'s."""
+    from audit.oauth import oauth_client as make
+
+    return make(service, timeout, **kwargs)
+
+
 def context(via="command", *, user=None, capture=False, request_id=None):
     """Context manager for code outside a request (commands, jobs, a streamed response's generator):
     its rows share one request id (the enclosing request's, if any) and default `user`, and durable
@@ -84,4 +92,4 @@ def context(via="command", *, user=None, capture=False, request_id=None):
     return _context.scope(via, **kwargs)
 
 
-__all__ = ["record", "activity", "storage", "file_upload", "analysis_run", "http_client", "context"]
+__all__ = ["record", "activity", "storage", "file_upload", "analysis_run", "http_client", "oauth_client", "context"]

@@ -3,14 +3,12 @@ audited httpx client. Authlib's `OAuth2Client` is an `httpx.Client` that builds 
 authentication, PKCE, token parsing); `AuditedOAuth2Client.send()` hands each one to the audited
 client, which sends and records it."""
 
-import functools
-import ssl
 import warnings
 
 import httpx
 from authlib.deprecate import AuthlibDeprecationWarning
 
-from audit import http_client
+from audit.http import http_client, tls_context
 
 with warnings.catch_warnings():
     # Authlib warns that it prefers the `httpx2` package; the project's HTTP client is httpx.
@@ -33,13 +31,6 @@ class AuditedOAuth2Client(OAuth2Client):
             self._transport_client.close()
         finally:
             super().close()
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One verified TLS context for every client: httpx builds a new one (loading the CA bundle,
-    ~60 ms) for each client otherwise. Thread-safe to share."""
-    return httpx.create_ssl_context()
 
 
 def oauth_client(service: str, timeout: float, **kwargs) -> AuditedOAuth2Client:

@@ -1,7 +1,7 @@
 """The OAuth 2.0 side of GA4 credentials, with Authlib: the authorization-code flow with PKCE (S256)
 and `state`, the token and revocation endpoints.
 
-Every request goes out through `audit.oauth` (an Authlib client on the audited httpx client), so
+Every request goes out through `audit.oauth_client` (an Authlib client on the audited httpx client), so
 each call to Google is recorded in the audit trail.
 """
 
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.oauth import AuditedOAuth2Client, oauth_client
+import audit
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +28,12 @@ PENDING_LIFETIME = 600  # seconds a started authorization may take
 MAX_PENDING = 5  # a few tabs at once; the oldest is dropped
 DEFAULT_LIFETIME = 3600  # an access token without expires_in is taken to last Google's usual hour
 
-__all__ = ["OAuthError", "AuditedOAuth2Client", "client", "start_authorization", "finish_authorization", "revoke", "TokenSet"]
+__all__ = ["OAuthError", "client", "start_authorization", "finish_authorization", "revoke", "TokenSet"]
 
 
-def client(**kwargs) -> AuditedOAuth2Client:
+def client(**kwargs):
     """An OAuth client for the configured Google application (use it as a context manager)."""
-    return oauth_client(
+    return audit.oauth_client(
         OAUTH_SERVICE,
         settings.GA4_HTTP_TIMEOUT,
         client_id=settings.GA4_OAUTH_CLIENT_ID,
