@@ -9,12 +9,13 @@ from functools import cached_property
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.query import ModelIterable
 from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 from rest_framework.fields import ISO_8601, Field, SkipField
-from rest_framework.relations import PKOnlyObject
+from rest_framework.relations import PKOnlyObject, RelatedField
 from rest_framework.settings import api_settings
 
 from core.validators import WHITESPACE
@@ -59,9 +60,30 @@ class DateTimeField(serializers.DateTimeField):
 
 
 class ListSerializer(serializers.ListSerializer):
+    """DRF's, plus one time zone look-up per list, and rows: `rows_of()` turns the list's queryset
+    into tuples of the columns the child writes out, which `to_representation` then writes out
+    without making a model instance of each."""
+
+    _rows = False
+
+    def rows_of(self, queryset):
+        """`queryset.values_list()` of the child's columns (ModelSerializer.row_columns), when it
+        writes out columns of the queryset's own model only; `queryset` unchanged otherwise. The
+        serializer then expects what comes of the one returned (all, or a page of it)."""
+        columns = self.child.row_columns() if isinstance(self.child, ModelSerializer) else None
+        query = queryset.query
+        if (columns is None or queryset.model is not self.child.Meta.model or queryset._prefetch_related_lookups
+                or query.distinct or query.combinator or query.values_select or queryset._iterable_class is not ModelIterable):
+            return queryset
+        self._rows = True
+        return queryset.values_list(*columns)
+
     def to_representation(self, data):
         token = _list_zone.set(timezone.get_current_timezone() if settings.USE_TZ else None)
         try:
+            if self._rows:
+                write = self.child.row_representation
+                return [write(row) for row in data]
             return super().to_representation(data)
         finally:
             _list_zone.reset(token)
@@ -79,32 +101,56 @@ class ModelSerializer(serializers.ModelSerializer):
     def many_init(cls, *args, **kwargs):
         serializer = super().many_init(*args, **kwargs)
         if type(serializer) is serializers.ListSerializer:  # Meta names no list class of its own
-            serializer.__class__ = ListSerializer  # the same, plus one time zone look-up per list
+            serializer.__class__ = ListSerializer
         return serializer
 
     @cached_property
     def _read_plan(self):
-        """(name, attribute or None, field) of each readable field. A field that reads one plain
-        model column with DRF's own `Field.get_attribute` takes the loaded value from the instance's
-        `__dict__` (where Django's column descriptor reads it): DRF's generic path (dicts,
-        callables, dotted sources, defaults) changes nothing there, and costs ~1 µs a value."""
+        """(name, column or None, field, whether the value is a related row's key) of each readable
+        field. A field that reads one plain model column with DRF's own `Field.get_attribute`, or
+        the key of a foreign key with DRF's pk-only `RelatedField.get_attribute`, takes the loaded
+        value from the instance's `__dict__` (where Django's column descriptor reads it): DRF's
+        generic path (dicts, callables, dotted sources, defaults) changes nothing there, and costs
+        ~1 µs a value."""
         model = self.Meta.model
         columns = {
-            f.attname for f in model._meta.concrete_fields if type(getattr(model, f.attname, None)) is DeferredAttribute
+            f.name: f.attname for f in model._meta.concrete_fields
+            if type(getattr(model, f.attname, None)) is DeferredAttribute and not f.is_relation
         }
+        keys = {f.name: f.attname for f in model._meta.concrete_fields if f.many_to_one or f.one_to_one}
         plan = []
         for field in self._readable_fields:
             source = field.source_attrs
-            plain = type(field).get_attribute is Field.get_attribute and len(source) == 1 and source[0] in columns
-            plan.append((field.field_name, source[0] if plain else None, field))
+            name = source[0] if len(source) == 1 else None
+            if type(field).get_attribute is Field.get_attribute and name in columns:
+                plan.append((field.field_name, columns[name], field, False))
+            elif (isinstance(field, RelatedField) and type(field).get_attribute is RelatedField.get_attribute
+                  and field.use_pk_only_optimization() and name in keys):
+                plan.append((field.field_name, keys[name], field, True))
+            else:
+                plan.append((field.field_name, None, field, False))
         return plan
+
+    def row_columns(self) -> list[str] | None:
+        """The columns of `Meta.model` written out, in field order, when every readable field is
+        one (see _read_plan): a list can then be read as rows of them (ListSerializer.rows_of)."""
+        plan = self._read_plan
+        return None if any(column is None for _, column, _, _ in plan) else [column for _, column, _, _ in plan]
+
+    def row_representation(self, row) -> dict:
+        """What to_representation() writes out for the instance whose columns (row_columns) hold
+        `row`."""
+        return {
+            name: None if value is None else field.to_representation(PKOnlyObject(value) if key else value)
+            for (name, _, field, key), value in zip(self._read_plan, row)
+        }
 
     def to_representation(self, instance):
         if not isinstance(instance, self.Meta.model):  # a dict, say
             return super().to_representation(instance)
         ret, loaded = {}, instance.__dict__
-        for name, attr, field in self._read_plan:
-            value = loaded.get(attr, _UNSET)
+        for name, column, field, key in self._read_plan:
+            value = loaded.get(column, _UNSET)
             if value is _UNSET:  # not a plain column, or deferred: DRF's steps (Serializer.to_representation)
                 try:
                     value = field.get_attribute(instance)
@@ -112,6 +158,8 @@ class ModelSerializer(serializers.ModelSerializer):
                     continue
                 if isinstance(value, PKOnlyObject) and value.pk is None:
                     value = None
+            elif key and value is not None:
+                value = PKOnlyObject(value)
             ret[name] = None if value is None else field.to_representation(value)
         return ret
 

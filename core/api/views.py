@@ -3,6 +3,10 @@ scoped to the principal, so another user's object answers 404."""
 
 import logging
 
+from rest_framework import mixins, pagination, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
 from django.db import InterfaceError, OperationalError
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
@@ -40,7 +44,22 @@ class RLSMixin:
             rls.act_as_for(request, request.auth)  # unless authentication switched already
 
 
-class OwnedModelViewSet(RLSMixin, viewsets.ModelViewSet):
+class RowListMixin(mixins.ListModelMixin):
+    """DRF's list, read as rows where the serializer allows it (core.api.serializers.ListSerializer
+    .rows_of): the page's rows are written out without a model instance each. Same queries, same
+    JSON. A cursor paginator reads its position from the page's instances, so it gets them."""
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        serializer = self.get_serializer(queryset, many=True)
+        if hasattr(serializer, "rows_of") and not isinstance(self.paginator, pagination.CursorPagination):
+            queryset = serializer.rows_of(queryset)
+        page = self.paginate_queryset(queryset)
+        serializer.instance = queryset if page is None else page
+        return Response(serializer.data) if page is None else self.get_paginated_response(serializer.data)
+
+
+class OwnedModelViewSet(RLSMixin, RowListMixin, viewsets.ModelViewSet):
     """CRUD over a user-owned model. Subclasses name `queryset` and `serializer_class`; rows are
     created for the caller and listed, read, changed and deleted only through `for_user()`."""
 
