@@ -22,6 +22,13 @@ ASYMMETRIC = ("ES256", "RS256")
 # (accounts.permissions) raw_app_meta_data, views the pk, claims_for() and __str__ the rest. Any
 # other column loads on first use.
 USER_FIELDS = ("id", "email", "phone", "is_anonymous", "deleted_at", "banned_until", "raw_app_meta_data")
+LEEWAY = 5  # seconds of clock skew allowed on `exp`, `nbf` and `iat`
+# Tokens verified by this process, kept until evicted (least recently used first): a client sends
+# the same token with every request for its lifetime, and checking its signature and claims again
+# costs more than the rest of authenticating it. As PostgREST's JWT cache: the key is the token's
+# exact text with the keys it was checked against (so a changed secret or JWKS checks again), and
+# `exp` is checked on every use. Refused tokens are not kept.
+VERIFIED_TOKENS = 1024
 
 
 class InvalidToken(Exception):
@@ -40,7 +47,7 @@ def _jwks(source: str) -> dict:
     return keys
 
 
-def _verification_key(token: str):
+def _verification_key(token: str, secret: str, jwks: str):
     try:
         header = jwt.get_unverified_header(token)
     except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
@@ -50,11 +57,11 @@ def _verification_key(token: str):
         # No extension is understood here, so a token that marks one critical is refused (RFC 7515 4.1.11).
         raise InvalidToken("invalid_token", "The access token's header is not one this server accepts.")
     if alg == "HS256":
-        if not settings.SUPABASE_JWT_SECRET:
+        if not secret:
             raise InvalidToken("invalid_token", "HS256 tokens are not accepted: no SUPABASE_JWT_SECRET is set.")
-        return settings.SUPABASE_JWT_SECRET, alg
+        return secret, alg
     if alg in ASYMMETRIC:
-        keys = _jwks(settings.SUPABASE_JWKS) if settings.SUPABASE_JWKS else {}
+        keys = _jwks(jwks) if jwks else {}
         key = keys.get(kid) or (next(iter(keys.values())) if len(keys) == 1 and kid is None else None)
         if key is None:
             raise InvalidToken("invalid_token", "The access token is signed with a key this server does not know.")
@@ -65,10 +72,18 @@ def _verification_key(token: str):
 def verify(token: str) -> dict:
     """Claims of a valid token; raises InvalidToken with a clear reason otherwise. Every problem is an
     InvalidToken (a 401), whatever the header, the payload or the signature hold."""
-    key, alg = _verification_key(token)
+    claims = _verified(token, settings.SUPABASE_JWT_SECRET, settings.SUPABASE_JWKS)
+    if int(claims["exp"]) <= time.time() - LEEWAY:  # as PyJWT decides it
+        raise InvalidToken("token_expired", "The access token has expired.")
+    return dict(claims)  # the caller's own (the cached one's nested values are shared: read them only)
+
+
+@lru_cache(maxsize=VERIFIED_TOKENS)
+def _verified(token: str, secret: str, jwks: str) -> dict:
+    key, alg = _verification_key(token, secret, jwks)
     try:
         claims = jwt.decode(
-            token, key, algorithms=[alg], audience=AUDIENCE, options={"require": ["exp", "sub", "aud"]}, leeway=5
+            token, key, algorithms=[alg], audience=AUDIENCE, options={"require": ["exp", "sub", "aud"]}, leeway=LEEWAY
         )
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("token_expired", "The access token has expired.") from exc

@@ -83,6 +83,23 @@ def test_expired_token(user_a):
     assert_401(call(token), "token_expired", "expired")
 
 
+def test_a_verified_token_still_expires(user_a):
+    """A token is verified once per process and kept (accounts.tokens.VERIFIED_TOKENS); its `exp`
+    is checked on every use, with the same leeway."""
+    exp = int(time.time()) - 3
+    token = jwt.encode(claims(user_a, exp=exp), settings.SUPABASE_JWT_SECRET, algorithm="HS256")
+    assert call(token).status_code == 200  # within the 5 s leeway
+    time.sleep(max(0.0, exp + 5 - time.time()) + 0.1)
+    assert_401(call(token), "token_expired", "expired")
+
+
+def test_a_verified_token_is_checked_again_with_a_new_secret(user_a, settings):
+    token = token_for(user_a)
+    assert call(token).status_code == 200
+    settings.SUPABASE_JWT_SECRET = "a-new-secret-of-at-least-32-bytes-long!"
+    assert_401(call(token), "invalid_token", "signature")
+
+
 def test_wrong_audience(user_a):
     token = jwt.encode(claims(user_a, aud="anon"), settings.SUPABASE_JWT_SECRET, algorithm="HS256")
     assert_401(call(token), "invalid_audience", "authenticated")
