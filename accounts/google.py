@@ -83,7 +83,7 @@ def redirect_uri(request) -> str:
     return settings.GOOGLE_OAUTH_REDIRECT_URI or request.build_absolute_uri(reverse("gotrue:callback"))
 
 
-def start(request, redirect_to: str) -> str:
+def start(request, redirect_to: str, *, to_app: bool = False) -> str:
     """Remember a new sign-in in the session (state, PKCE verifier, nonce, where to go after) and
     return Google's authorization URL. One at a time per browser: a new one replaces the last."""
     try:
@@ -92,15 +92,16 @@ def start(request, redirect_to: str) -> str:
         raise SignInRefused("provider_unavailable", "Google sign-in is unavailable right now. Try again later.") from exc
     state, code_verifier, nonce, uri = generate_token(32), generate_token(64), generate_token(32), redirect_uri(request)
     request.session[SESSION_KEY] = {"state": state, "code_verifier": code_verifier, "nonce": nonce, "redirect_uri": uri,
-                                    "redirect_to": redirect_to, "started": time.time()}
+                                    "redirect_to": redirect_to, "to_app": to_app, "started": time.time()}
     with _client(redirect_uri=uri) as oauth:
         url, _ = oauth.create_authorization_url(endpoint, state=state, code_verifier=code_verifier, nonce=nonce)
     return url
 
 
-def finish(request, state: str | None, code: str | None) -> tuple[dict, str]:
+def finish(request, state: str | None, code: str | None) -> tuple[dict, str, bool]:
     """Check the callback's state against this browser's pending sign-in, exchange the code (with the
-    PKCE verifier) and verify the ID token: (its claims, where to go after)."""
+    PKCE verifier) and verify the ID token: (its claims, where to go after, whether that is an app
+    that wants the session's tokens rather than a page of this site)."""
     pending = request.session.pop(SESSION_KEY, None)
     if (not isinstance(pending, dict) or not isinstance(state, str) or time.time() - pending.get("started", 0) > PENDING_LIFETIME
             or not secrets.compare_digest(state.encode(), pending["state"].encode())):
@@ -115,7 +116,7 @@ def finish(request, state: str | None, code: str | None) -> tuple[dict, str]:
         claims = verify_id_token(token.get("id_token"), document, pending["nonce"])
     except (OAuthError, httpx.HTTPError, ValueError) as exc:
         raise SignInRefused("provider_error", "Google sign-in failed. Try again.") from exc
-    return claims, pending["redirect_to"]
+    return claims, pending["redirect_to"], bool(pending.get("to_app"))
 
 
 def verify_id_token(id_token, document: dict, nonce: str) -> dict:

@@ -178,6 +178,9 @@ REFRESH_TOKEN_REUSE_INTERVAL = env.int("REFRESH_TOKEN_REUSE_INTERVAL", default=1
 GOOGLE_OAUTH_CLIENT_ID = env.str("GOOGLE_OAUTH_CLIENT_ID", default="")
 GOOGLE_OAUTH_CLIENT_SECRET = env.str("GOOGLE_OAUTH_CLIENT_SECRET", default="")
 GOOGLE_OIDC_DISCOVERY_URL = env.str("GOOGLE_OIDC_DISCOVERY_URL", default="https://accounts.google.com/.well-known/openid-configuration")
+# GoTrue's URI allow list: browser apps (Supabase clients) that may receive a session's tokens after an
+# external sign-in, as `redirect_to` (an entry allows itself and the paths below it).
+AUTH_REDIRECT_URLS = env.list("AUTH_REDIRECT_URLS", default=[])
 GOOGLE_OAUTH_REDIRECT_URI = env.str("GOOGLE_OAUTH_REDIRECT_URI", default="")  # "" = this site's /auth/v1/callback
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Supa monolith")  # shown in authenticator apps
 # Wrong TOTP codes per MFA factor within the window (seconds), then 429.

@@ -146,6 +146,38 @@ def test_redirect_to_another_site_is_ignored(google):
     assert client.get(back.path, parse_qs(back.query))["Location"] == "/"
 
 
+def test_a_browser_app_on_the_allow_list_gets_the_sessions_tokens(google, settings):
+    """GoTrue's implicit flow, as Supabase's clients use it: the tokens in the URL fragment of an
+    allowed `redirect_to`; they work on the API and refresh; the browser is not signed in to the pages."""
+    settings.AUTH_REDIRECT_URLS = ["https://app.example/auth"]
+    client = Client()
+    back = urlsplit(authorize(client, redirect_to="https://app.example/auth/done"))
+    response = client.get(back.path, parse_qs(back.query))
+    assert response.status_code == 302 and response["Cache-Control"] == "no-store"
+    landed = urlsplit(response["Location"])
+    assert (landed.scheme, landed.netloc, landed.path) == ("https", "app.example", "/auth/done")
+    tokens = {key: values[0] for key, values in parse_qs(landed.fragment).items()}
+    assert tokens["token_type"] == "bearer" and int(tokens["expires_in"]) > 0
+    assert "_auth_session_id" not in client.session
+
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+    assert api.get("/api/v1/research-sessions/").status_code == 200
+    refreshed = Client().post("/auth/v1/token?grant_type=refresh_token", {"refresh_token": tokens["refresh_token"]},
+                              content_type="application/json", HTTP_APIKEY=projectkeys.mint())
+    assert refreshed.status_code == 200 and refreshed.json()["refresh_token"] != tokens["refresh_token"]
+    session = AuthSession.objects.get(user__email="gina@example.com")
+    assert session.aal == "aal1"
+
+
+@pytest.mark.parametrize("redirect_to", ["https://app.example.evil/auth/done", "https://app.example/authx", "http://app.example/auth"])
+def test_tokens_go_to_no_address_off_the_allow_list(google, settings, redirect_to):
+    settings.AUTH_REDIRECT_URLS = ["https://app.example/auth"]
+    client = Client()
+    back = urlsplit(authorize(client, redirect_to=redirect_to))
+    response = client.get(back.path, parse_qs(back.query))
+    assert response["Location"] == "/" and "#" not in response["Location"]
+
+
 def test_odd_claims_are_taken_as_absent(google):
     google.account.update(email={"not": "a string"}, name=["x"])
     client = Client()
