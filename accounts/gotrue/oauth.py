@@ -17,11 +17,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
-
-from accounts import sessions
 from django.views.decorators.http import require_GET
 
-from accounts import google
+from accounts import google, sessions
 from accounts.gotrue import errors
 from accounts.views import signed_in
 from core.middleware import without_rls

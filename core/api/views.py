@@ -3,13 +3,10 @@ scoped to the principal, so another user's object answers 404."""
 
 import logging
 
+from django.db import InterfaceError, OperationalError
 from rest_framework import mixins, pagination, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-
-from django.db import InterfaceError, OperationalError
-from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
 
 from core import rls
 from core.api import errors
