@@ -6,9 +6,9 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self):
-        from audit import capture, services, signals
+        from audit import capture, signals, writer
         from core import rls
 
         capture.connect()
         signals.connect()
-        rls.within_request_transactions(services.deferred)
+        rls.within_request_transactions(writer.deferred)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from audit import scope as audit_scope
-from audit import services
+from audit import services, writer
 
 DENIED = {401: "access_denied_unauthenticated", 403: "access_denied"}
 
@@ -17,7 +17,7 @@ class AuditMiddleware:
     Sits outside `RowLevelSecurityMiddleware`, so when the response comes back the request's
     transaction is over: denied API access (401/403) is recorded then (per address and minute the
     1st, 2nd, 4th… denial, each with the count so far, so a flood of bad tokens writes a handful), and rows that a rolled-back
-    transaction took away are written again (`audit.services.flush_pending`)."""
+    transaction took away are written again (`audit.writer.flush_pending`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -60,7 +60,7 @@ def _in_scope(chunks, current):
                 audit_scope._current.reset(token)
             yield chunk
     finally:
-        services.flush_pending(current)
+        writer.flush_pending(current)
 
 
 def _denials_this_minute(ip: str, user, status: int) -> int:

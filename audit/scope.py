@@ -104,8 +104,8 @@ def current() -> Scope | None:
 @contextmanager
 def scope(via: str, **kwargs):
     """Run a block as one audit scope; on the way out, rows that must outlive a rolled-back
-    transaction are written again (see `audit.services.flush_pending`)."""
-    from audit import services
+    transaction are written again (see `audit.writer.flush_pending`)."""
+    from audit import writer
 
     token = _current.set(Scope(origin=via, **kwargs))
     try:
@@ -113,4 +113,4 @@ def scope(via: str, **kwargs):
     finally:
         current_scope = _current.get()
         _current.reset(token)
-        services.flush_pending(current_scope)
+        writer.flush_pending(current_scope)

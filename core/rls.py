@@ -65,7 +65,7 @@ _within: list = []  # see within_request_transactions()
 
 def within_request_transactions(factory) -> None:
     """Run every request transaction's block inside `factory(commit=...)`, a context manager (the
-    audit capture's `audit.services.deferred`). On a clean exit it may do the transaction's last
+    audit capture's `audit.writer.deferred`). On a clean exit it may do the transaction's last
     work; with `commit=True` (the outermost transaction) it may send the COMMIT with that work in
     one round trip, and `atomic()` then finds the transaction committed."""
     if factory not in _within:

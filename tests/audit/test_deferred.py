@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audit import services
+from audit import writer
 from audit.models import AuditLog
 from sessions_app.models import ResearchSession
 
@@ -60,7 +60,7 @@ def test_a_committed_patch_is_captured_once(committed_db, api, user_a):
 @pytest.mark.urls("tests.audit.urls")
 def test_a_failed_deferred_insert_leaves_the_request_committed(committed_db, api, user_a, settings, monkeypatch):
     settings.AUDIT_STRICT = False
-    monkeypatch.setattr(services, "_rows_sql", lambda model, rows: ('INSERT INTO "audit_logs" ("id") VALUES (NULL)', []))
+    monkeypatch.setattr(writer, "_rows_sql", lambda model, rows: ('INSERT INTO "audit_logs" ("id") VALUES (NULL)', []))
     assert api(user_a).post("/test-audit/write-two", format="json").status_code == 201
     assert ResearchSession.objects.filter(user=user_a).count() == 2  # the request's work committed
     # The rows are written again once the transaction is over, marked as not part of it.
@@ -70,8 +70,8 @@ def test_a_failed_deferred_insert_leaves_the_request_committed(committed_db, api
 @pytest.mark.urls("tests.audit.urls")
 def test_a_failed_deferred_insert_is_an_error_when_strict(api, user_a, settings, monkeypatch):
     settings.AUDIT_STRICT = True
-    monkeypatch.setattr(services, "_rows_sql", lambda model, rows: ('INSERT INTO "audit_logs" ("id") VALUES (NULL)', []))
+    monkeypatch.setattr(writer, "_rows_sql", lambda model, rows: ('INSERT INTO "audit_logs" ("id") VALUES (NULL)', []))
     client = api(user_a)
-    with pytest.raises(services.AuditError):
+    with pytest.raises(writer.AuditError):
         client.post("/test-audit/write-two", format="json")
     assert not ResearchSession.objects.exists()

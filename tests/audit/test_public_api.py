@@ -50,7 +50,7 @@ def test_storage_fills_data_storage_without_the_value(user_a):
 
 
 def test_unknown_values_are_refused_loudly_under_tests(user_a):
-    from audit.services import AuditError
+    from audit.writer import AuditError
 
     with pytest.raises(AuditError):
         audit.storage("rename", session_id=uuid.uuid4(), key="k", user=user_a)
