@@ -17,7 +17,7 @@ urlpatterns = [
     path("<uuid:pk>/", chat.ChatDetail.as_view(), name="chat-detail"),
     path("<uuid:pk>/edit/", chat.ChatUpdate.as_view(), name="chat-update"),
     path("<uuid:pk>/delete/", chat.ChatDelete.as_view(), name="chat-delete"),
-    path("<uuid:pk>/ask/", chat.ask, name="chat-ask"),
+    path("<uuid:pk>/ask/", chat.Ask.as_view(), name="chat-ask"),
     path("messages/<uuid:pk>/stream/", chat.message_stream, name="message-stream"),
     path("messages/<uuid:pk>/retry/", chat.message_retry, name="message-retry"),
 ]

@@ -23,6 +23,7 @@ from core.api.errors import Conflict
 from core.api.filters import FilterSet
 from core.api.pagination import CursorPagination
 from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin
+from core.parents import ParentFromURLMixin
 
 
 class TrueOrFalse(forms.Field):
@@ -106,6 +107,7 @@ MESSAGE_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, de
     destroy=extend_schema(parameters=[SESSION_ID, MESSAGE_ID], description="Delete a message from the conversation."),
 )
 class ChatMessageViewSet(
+    ParentFromURLMixin,
     RLSMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -124,19 +126,15 @@ class ChatMessageViewSet(
     ordering_fields = ["created_at"]
     ordering = ("created_at", "id")
     lookup_value_regex = UUID_PATTERN
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if request.method.lower() in self.action_map or request.method == "OPTIONS":  # others: 405
-            self.chat_session = get_object_or_404(ChatSession.objects.for_user(request.user), pk=self.kwargs["session_pk"])
+    parent_model = ChatSession
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ChatMessage.objects.none()
-        # Scoped by the session, which is the caller's (found through for_user() in initial()); the
-        # index (tenant_id, session_id, created_at, id) serves every order and `after`. `chunks` is
-        # the stream's, not the list's.
-        session = self.chat_session
+        # Scoped by the session, which is the caller's (found through for_user()); the index
+        # (tenant_id, session_id, created_at, id) serves every order and `after`. `chunks` is the
+        # stream's, not the list's.
+        session = self.get_parent()
         queryset = ChatMessage.objects.filter(tenant_id=session.tenant_id, session=session).defer("chunks")
         after = self.request.query_params.get("after") if self.action == "list" else None
         if after is not None:
@@ -145,7 +143,7 @@ class ChatMessageViewSet(
 
     def _after(self, value: str) -> dict:
         if re.fullmatch(UUID_PATTERN, value):
-            anchor = ChatMessage.objects.filter(session=self.chat_session, pk=value).values("created_at").first()
+            anchor = ChatMessage.objects.filter(session=self.get_parent(), pk=value).values("created_at").first()
             if anchor is None:
                 raise exceptions.ValidationError({"after": ["No message of this session has this id."]})
             return {"created_at__gt": anchor["created_at"]}
@@ -160,7 +158,7 @@ class ChatMessageViewSet(
     def create(self, request, *args, **kwargs):
         question = QuestionSerializer(data=request.data)
         question.is_valid(raise_exception=True)
-        user_message, assistant_message = services.ask(self.chat_session, question.validated_data["content"]["text"])
+        user_message, assistant_message = services.ask(self.get_parent(), question.validated_data["content"]["text"])
         body = {
             "user_message": ChatMessageSerializer(user_message).data,
             "assistant_message": ChatMessageSerializer(assistant_message).data,

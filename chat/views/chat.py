@@ -15,7 +15,8 @@ from chat import services, stream
 from chat.api.views import event_stream_response
 from chat.models import ChatMessage, ChatSession, GA4Credential
 from core import rls
-from core.pages import OwnedPageMixin, end_user_required
+from core.pages import EndUserRequiredMixin, OwnedPageMixin, end_user_required
+from core.parents import ParentFromURLMixin
 
 HISTORY = 100  # messages shown on a chat page (the newest)
 
@@ -112,10 +113,6 @@ class ChatDelete(OwnedPageMixin, generic.DeleteView):
         return super().form_valid(form)
 
 
-def _my_session(request, pk) -> ChatSession:
-    return get_object_or_404(ChatSession.objects.for_user(request.end_user), pk=pk)
-
-
 def _my_message(request, pk) -> ChatMessage:
     return get_object_or_404(ChatMessage.objects.for_user(request.end_user), pk=pk)
 
@@ -135,25 +132,27 @@ def _message_json(message: ChatMessage) -> dict:
     }
 
 
-@end_user_required
-def ask(request, pk):
+class Ask(ParentFromURLMixin, EndUserRequiredMixin, generic.View):
     """POST `text`: the question and its pending answer (JSON for the page's script, else back to
     the chat, where the answer is streamed)."""
-    chat = _my_session(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    try:
-        content = content_schema.validate({"type": "user", "text": request.POST.get("text", "")}, kinds=("user",))
-    except content_schema.ContentInvalid as exc:
-        errors = exc.fields.get("text", ["Ask a question."])
+
+    parent_model = ChatSession
+    parent_url_kwarg = "pk"
+
+    def post(self, request, pk):
+        chat = self.get_parent()
+        try:
+            content = content_schema.validate({"type": "user", "text": request.POST.get("text", "")}, kinds=("user",))
+        except content_schema.ContentInvalid as exc:
+            errors = exc.fields.get("text", ["Ask a question."])
+            if _wants_json(request):
+                return JsonResponse({"error": {"code": "invalid", "message": errors[0], "fields": exc.fields}}, status=400)
+            messages.error(request, f"Question not sent: {errors[0]}")
+            return redirect("chat:chat-detail", pk=chat.pk)
+        question, answer = services.ask(chat, content["text"])
         if _wants_json(request):
-            return JsonResponse({"error": {"code": "invalid", "message": errors[0], "fields": exc.fields}}, status=400)
-        messages.error(request, f"Question not sent: {errors[0]}")
+            return JsonResponse({"user_message": _message_json(question), "assistant_message": _message_json(answer), "title": chat.title}, status=201)
         return redirect("chat:chat-detail", pk=chat.pk)
-    question, answer = services.ask(chat, content["text"])
-    if _wants_json(request):
-        return JsonResponse({"user_message": _message_json(question), "assistant_message": _message_json(answer), "title": chat.title}, status=201)
-    return redirect("chat:chat-detail", pk=chat.pk)
 
 
 @never_cache

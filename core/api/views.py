@@ -39,6 +39,11 @@ class RLSMixin:
         super().initial(request, *args, **kwargs)
         if isinstance(request.auth, dict) and request.auth.get("sub"):
             rls.act_as_for(request, request.auth)  # unless authentication switched already
+        self.caller_identified(request)
+
+    def caller_identified(self, request):
+        """Runs once the caller's identity is in force (RLS included), before the handler: a view
+        looks up here what its URL names (core.parents)."""
 
 
 class RowListMixin(mixins.ListModelMixin):

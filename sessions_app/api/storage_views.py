@@ -2,7 +2,6 @@
 
 from contextlib import contextmanager
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
@@ -11,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.api.openapi import ERROR_SCHEMA
 from core.api.views import RLSMixin
+from core.parents import ParentFromURLMixin
 from sessions_app import codecs, services
 from sessions_app.api import schemas
 from sessions_app.api.serializers import DescribeSerializer, StoredValueDetailSerializer, StoredValueSerializer
@@ -67,23 +67,13 @@ def refusals():
         raise StorageRefused(REFUSAL_STATUS[type(exc)], exc.code, str(exc)) from None
 
 
-class SessionStorageMixin(RLSMixin):
-    """The caller's analysis session named in the URL (another user's is a 404, whatever the
-    method: even one the view does not allow, so a 405 never tells that the session exists)."""
+class SessionStorageMixin(ParentFromURLMixin, RLSMixin):
+    """The caller's analysis session named in the URL (another user's is a 404)."""
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if "session_pk" in kwargs:
-            self.session()
-
-    def session(self) -> AnalysisSession:
-        if not hasattr(self, "_session"):
-            sessions = AnalysisSession.objects.for_user(self.request.user)
-            self._session = get_object_or_404(sessions, pk=self.kwargs["session_pk"])
-        return self._session
+    parent_model = AnalysisSession
 
     def storage(self) -> SessionStorage:
-        return SessionStorage(self.session())
+        return SessionStorage(self.get_parent())
 
     def key(self) -> str:
         try:
@@ -103,7 +93,7 @@ class StoredValueListView(SessionStorageMixin, generics.ListAPIView):
     def get_queryset(self):
         return (
             StoredValue.objects.for_user(self.request.user)
-            .filter(StoredValue.live(), session=self.session())
+            .filter(StoredValue.live(), session=self.get_parent())
             .defer("storage_value", "encrypted_value")
             .order_by("storage_key")
         )
@@ -193,5 +183,5 @@ class DescribeView(SessionStorageMixin, APIView):
         params.is_valid(raise_exception=True)
         body = params.validated_data
         with refusals():
-            entry = services.describe(self.session(), body["source_key"], body["target_key"])
+            entry = services.describe(self.get_parent(), body["source_key"], body["target_key"])
         return Response(StoredValueSerializer(entry).data, status=status.HTTP_201_CREATED, headers=_headers(entry))

@@ -1,9 +1,9 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import filters
 
 from core.api.views import OwnedModelViewSet
+from core.parents import ParentFromURLMixin
 from sessions_app.api.filters import AnalysisSessionFilter, ResearchSessionFilter
 from sessions_app.api.serializers import AnalysisSessionSerializer, DraftFileSerializer, ResearchSessionSerializer
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
@@ -26,30 +26,25 @@ SESSION_ID = OpenApiParameter("session_pk", OpenApiTypes.UUID, OpenApiParameter.
 @extend_schema_view(
     **{action: extend_schema(parameters=[SESSION_ID]) for action in ["list", "create", "retrieve", "update", "partial_update", "destroy"]}
 )
-class DraftFileViewSet(OwnedModelViewSet):
+class DraftFileViewSet(ParentFromURLMixin, OwnedModelViewSet):
     """Draft files of one of my research sessions."""
 
     queryset = DraftFile.objects.all()
     serializer_class = DraftFileSerializer
     ordering_fields = ["file_name", "created_at", "updated_at"]
-
-    def session(self):
-        if not hasattr(self, "_session"):
-            sessions = ResearchSession.objects.for_user(self.request.user)
-            self._session = get_object_or_404(sessions, pk=self.kwargs["session_pk"])
-        return self._session
+    parent_model = ResearchSession
 
     def get_queryset(self):
-        return super().get_queryset().filter(session=self.session())
+        return super().get_queryset().filter(session=self.get_parent())
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if "session_pk" in self.kwargs:  # absent when drf-spectacular inspects the view
-            context["session"] = self.session()
+            context["session"] = self.get_parent()
         return context
 
     def perform_create(self, serializer):
-        serializer.save(session=self.session())
+        serializer.save(session=self.get_parent())
 
 
 class AnalysisSessionViewSet(OwnedModelViewSet):

@@ -182,9 +182,13 @@ def test_deleting_a_message(api, user_a):
     assert list(ChatMessage.objects.filter(session=session).values_list("role", flat=True)) == ["assistant"]
 
 
-def test_undeclared_methods_are_405_even_for_unknown_sessions(api, user_a):
-    response = api(user_a).generic("TRACE", messages_url(uuid.uuid4()))
-    assert response.status_code == 405
+def test_undeclared_methods_are_405_on_my_session_and_404_on_any_other(api, user_a, user_b):
+    """The session is looked up before the method (core.parents), as for every nested route."""
+    mine, theirs = ChatSession.objects.create(user=user_a, title="x"), ChatSession.objects.create(user=user_b, title="y")
+    client = api(user_a)
+    assert client.generic("TRACE", messages_url(mine)).status_code == 405
+    assert client.generic("TRACE", messages_url(theirs)).status_code == 404
+    assert client.generic("TRACE", messages_url(uuid.uuid4())).status_code == 404
 
 
 # --- the list ----------------------------------------------------------------------------------------
