@@ -3,6 +3,8 @@
 import uuid
 from urllib.parse import quote
 
+import pandas as pd
+
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
 from tests.query_counts import Count, api_crud, contract
@@ -27,6 +29,12 @@ def _analysis(owner):
 def _value(owner):
     session = _analysis(owner)
     SessionStorage(session).set("result", {"rows": [1, 2, 3]})
+    return session.stored_values.get()
+
+
+def _frame(owner):
+    session = _analysis(owner)
+    SessionStorage(session).set("weekly", pd.DataFrame({"day": pd.date_range("2026-01-05", periods=30, tz="UTC"), "sales": range(30)}))
     return session.stored_values.get()
 
 
@@ -60,6 +68,8 @@ COUNTS = [
     Count("page analysis detail", _value, "get", lambda obj: f"/analysis/{obj.session_id}/", page=True,
           more=_value_beside),
     Count("page stored value", _value, "get", lambda obj: f"/analysis/{obj.session_id}/values/{quote(obj.storage_key)}/",
+          page=True),
+    Count("page stored value csv", _frame, "get", lambda obj: f"/analysis/{obj.session_id}/values/{quote(obj.storage_key)}/csv/",
           page=True),
 ]
 
