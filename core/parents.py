@@ -12,8 +12,8 @@ class ParentFromURLMixin:
     It is looked up once the caller is known and before the handler runs, whatever the method, so no
     answer (a 405, a form error, an empty list) tells that another user's parent exists: API views
     (core.api.views.RLSMixin) when the caller's identity is in force, RLS included; pages at dispatch,
-    for a signed-in end user (anyone else goes to the login page). Pages find the parent in their
-    context as `parent_context_name`, when set."""
+    for a signed-in end user (anyone else goes to the login page). List it before the view's base
+    classes. Pages find the parent in their context as `parent_context_name`, when set."""
 
     parent_model = None
     parent_url_kwarg = "session_pk"
