@@ -2,6 +2,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts import tokens
+from core import rls
 
 
 class SupabaseJWTAuthentication(authentication.BaseAuthentication):
@@ -18,9 +19,12 @@ class SupabaseJWTAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <access token>'.", code="invalid_header")
         try:
             claims = tokens.verify(parts[1].decode("latin-1"))
-            user = tokens.user_for(claims)
+            # Under RLS (core.api.views.RLSMixin), the user's lookup also switches the transaction to them.
+            user = tokens.user_for(claims, act=rls.switch_wanted(request))
         except tokens.InvalidToken as exc:
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from exc
+        if user.acting:
+            rls.acting_as(request, claims)  # RLSMixin need not switch again
         return user, claims
 
     def authenticate_header(self, request):

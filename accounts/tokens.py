@@ -4,24 +4,39 @@ and issue (for the GoTrue API of `accounts.gotrue`, so the API works without a S
 import json
 import re
 import time
-import uuid
 from functools import lru_cache
 from pathlib import Path
 
 import jwt
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Now
+from django.db import connection
+from django.utils import timezone
 
 from accounts.models import AuthSession, AuthUser
-from core import jsontext
+from core import jsontext, rls, statements
 
 AUDIENCE = "authenticated"
 ASYMMETRIC = ("ES256", "RS256")
 # What an API request reads of its user: refusal() deleted_at and banned_until, the MFA requirement
 # (accounts.permissions) raw_app_meta_data, views the pk, claims_for() and __str__ the rest. Any
 # other column loads on first use.
-USER_FIELDS = ("id", "email", "phone", "is_anonymous", "deleted_at", "banned_until", "raw_app_meta_data")
+USER_FIELDS = statements.in_model_order(
+    AuthUser, {"id", "email", "phone", "is_anonymous", "deleted_at", "banned_until", "raw_app_meta_data"})
+# The user may call the API at %(now)s (AuthUser.refusal() in SQL).
+USER_ALLOWED = "u.deleted_at IS NULL AND (u.banned_until IS NULL OR u.banned_until <= %(now)s)"
+# The token's user by its id, whether the token's session (if it names one) is live — not signed
+# out, not past not_after, as GoTrue decides it — and, when %(claims)s is given and neither the
+# session nor the user is refused, the switch of core.rls.act_as to those claims. Fixed text:
+# prepared once per connection (core.statements), no ORM query to compile per request.
+LOOKUP = f"""
+    SELECT {", ".join(f"u.{name}" for name in USER_FIELDS)}, s.live,
+           CASE WHEN %(claims)s::text IS NOT NULL AND s.live AND {USER_ALLOWED}
+                THEN {rls.switch_sql("%(claims)s::text")} ELSE false END
+    FROM auth.users u CROSS JOIN LATERAL (
+        SELECT %(session)s::uuid IS NULL OR EXISTS (
+            SELECT FROM auth.sessions WHERE id = %(session)s::uuid AND user_id = u.id
+                AND (not_after IS NULL OR not_after > statement_timestamp()))) s(live)
+    WHERE u.id = %(sub)s::uuid"""
 LEEWAY = 5  # seconds of clock skew allowed on `exp`, `nbf` and `iat`
 # Tokens verified by this process, kept until evicted (least recently used first): a client sends
 # the same token with every request for its lifetime, and checking its signature and claims again
@@ -111,31 +126,37 @@ def _verified(token: str, secret: str, jwks: str) -> dict:
 CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
-def user_for(claims: dict) -> AuthUser:
+def user_for(claims: dict, *, act: bool = False) -> AuthUser:
+    """The live user of verified `claims` (and of their live session, if any), by one fixed
+    statement (LOOKUP). With `act=True` that statement also switches the current transaction to
+    `claims` when it finds nothing to refuse, and `user.acting` says whether it did (see
+    `core.rls.acting_as`); a refusal leaves the transaction's identity as it was."""
     # The canonical form only: Python also reads 'urn:uuid:…', braces and bare hex as a uuid, but
     # auth.uid() casts the claim in SQL, where they are errors.
     sub = claims["sub"]
     if not isinstance(sub, str) or not CANONICAL_UUID.fullmatch(sub):
         raise InvalidToken("invalid_token", "The access token's subject is not a user id.")
-    user_id = uuid.UUID(sub)
-    users = AuthUser.objects.only(*USER_FIELDS).filter(pk=user_id)
     session_id = claims.get("session_id")
-    if session_id is not None:
-        # A token of a session answers only while the session lives (not signed out, not past
-        # not_after): checked in the user's own query, no round trip of its own.
-        if not isinstance(session_id, str) or not CANONICAL_UUID.fullmatch(session_id):
-            raise InvalidToken("invalid_token", "The access token's session_id is not a session id.")
-        live = AuthSession.objects.filter(Q(not_after__isnull=True) | Q(not_after__gt=Now()), pk=session_id, user_id=OuterRef("pk"))
-        users = users.annotate(session_live=Exists(live))
+    if session_id is not None and (not isinstance(session_id, str) or not CANONICAL_UUID.fullmatch(session_id)):
+        raise InvalidToken("invalid_token", "The access token's session_id is not a session id.")
+    now = timezone.now()
+    switch = rls.claims_text(claims) if act and connection.in_atomic_block else None  # lapses with the statement otherwise
+    row = statements.execute(LOOKUP, {"sub": sub, "session": session_id, "now": now, "claims": switch}, prepare=True, fetch=True)
+    if row is None:
+        raise InvalidToken("user_not_found", "The user of this access token does not exist.")
+    user = statements.loaded(AuthUser, USER_FIELDS, row[:-2])
+    user.acting = bool(row[-1])
     try:
-        user = users.get()
-    except AuthUser.DoesNotExist as exc:
-        raise InvalidToken("user_not_found", "The user of this access token does not exist.") from exc
-    if session_id is not None and not user.session_live:
-        raise InvalidToken("session_not_found", "The session of this access token has ended (signed out or revoked).")
-    refusal = user.refusal()
-    if refusal:
-        raise InvalidToken(f"user_{refusal}", f"The user of this access token is {refusal}.")
+        if not row[-2]:
+            raise InvalidToken("session_not_found", "The session of this access token has ended (signed out or revoked).")
+        refusal = user.refusal()
+        if refusal:
+            raise InvalidToken(f"user_{refusal}", f"The user of this access token is {refusal}.")
+    except InvalidToken:
+        if user.acting:  # Python refused what SQL let in (a clock tick between the two checks)
+            rls.stop_acting()
+            user.acting = False
+        raise
     return user
 
 

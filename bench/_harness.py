@@ -543,6 +543,40 @@ def stats_ms(sorted_seconds):
             "p99": percentile(sorted_seconds, 0.99) * 1000, "max": (sorted_seconds[-1] if n else float("nan")) * 1000}
 
 
+MARKS_C = """
+#include <valgrind/callgrind.h>
+void start(void) { CALLGRIND_START_INSTRUMENTATION; CALLGRIND_ZERO_STATS; }
+void stop(void) { CALLGRIND_DUMP_STATS; CALLGRIND_STOP_INSTRUMENTATION; }
+"""
+
+
+def callgrind_marks(directory: Path) -> Path:
+    """A shared library whose start() and stop() zero callgrind's counters and dump them (valgrind's
+    client requests are inline machine code: C only), compiled with `cc` into `directory`."""
+    source, library = directory / "marks.c", directory / "marks.so"
+    source.write_text(MARKS_C)
+    subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", str(library), str(source)], check=True)
+    return library
+
+
+def instructions_per_request(app, path, token, env, directory, requests=100, warmup=50, extra_path=None):
+    """Instructions per request of the WSGI app `app` ("module:name") called in-process under
+    callgrind (bench/_instructions.py): `requests` measured after `warmup` uninstrumented ones.
+    Unlike CPU time, the count hardly moves with other processes' load."""
+    directory.mkdir(parents=True, exist_ok=True)
+    marks = callgrind_marks(directory)
+    out = directory / f"callgrind.{app.replace(':', '.')}"
+    env = dict(env, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), str(extra_path or ""), env.get("PYTHONPATH")])))
+    subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p",
+                    sys.executable, str(REPO / "bench" / "_instructions.py"), app, path, token, str(warmup), str(requests),
+                    str(marks)], env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    totals = [int(line.split()[1]) for dump in directory.glob(out.name + ".*")
+              for line in dump.read_text().splitlines() if line.startswith("totals:")]
+    for dump in directory.glob(out.name + ".*"):
+        dump.unlink()
+    return max(totals) / requests
+
+
 def profile(call, requests, wanted, warmup=30):
     """CPU profile (time.process_time: waits on PostgreSQL excluded) of `call()` (one request):
     its CPU without and under the profiler, own time grouped by package, then the cumulative time

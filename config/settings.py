@@ -53,7 +53,7 @@ MIDDLEWARE = [
     # /healthz and /readyz for load balancers, answered before anything else (core/health.py).
     "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.middleware.CSPMiddleware",  # django-csp's, the settings' policy built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -10,7 +10,25 @@ from contextlib import ExitStack, contextmanager
 
 from django.db import DatabaseError, connection, transaction
 
+from core import statements
+
 logger = logging.getLogger(__name__)
+# Undoes, in the same transaction, a switch made by a statement that authenticated a request
+# (`acting_as`) when Python then refuses what SQL let in.
+STOP_ACTING = "SELECT set_config('role', 'none', true), set_config('request.jwt.claims', '', true)"
+
+
+def switch_sql(claims: str) -> str:
+    """SQL that makes act_as()'s switch to the claims `claims` (an SQL expression of their JSON text)
+    inside another statement, true once done: for a lookup that authenticates and switches in one
+    round trip (`acting_as`)."""
+    return (f"set_config('request.jwt.claims', {claims}, true) IS NOT NULL"
+            " AND set_config('role', 'authenticated', true) IS NOT NULL")
+
+
+def claims_text(claims: dict) -> str:
+    """The claims as `request.jwt.claims` holds them (what `auth.jwt()` reads)."""
+    return json.dumps(claims, default=str)
 
 
 def act_as(claims: dict) -> None:
@@ -21,8 +39,20 @@ def act_as(claims: dict) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('request.jwt.claims', %s, true), set_config('role', 'authenticated', true)",
-            [json.dumps(claims, default=str)],
+            [claims_text(claims)],
         )
+
+
+def acts_as_caller(request) -> None:
+    """Mark `request` as one whose view acts as its authenticated caller (core.api.views.RLSMixin):
+    an authenticator may then make the switch in its own lookup (`switch_sql`, `acting_as`)."""
+    getattr(request, "_request", request)._rls_acts_as_caller = True
+
+
+def switch_wanted(request) -> bool:
+    """Whether an authenticator of `request` may switch the transaction to its caller: the view
+    acts as its caller (`acts_as_caller`), inside a transaction."""
+    return getattr(getattr(request, "_request", request), "_rls_acts_as_caller", False) and connection.in_atomic_block
 
 
 def acting_as(request, claims: dict) -> None:
@@ -33,6 +63,11 @@ def acting_as(request, claims: dict) -> None:
     if connection.in_atomic_block:
         http_request = getattr(request, "_request", request)
         http_request._rls_acting = (claims, connection.atomic_blocks[-1])
+
+
+def stop_acting() -> None:
+    """Undo the switch of a statement that authenticated the request (see `acting_as`)."""
+    statements.execute(STOP_ACTING, (), prepare=True)
 
 
 def act_as_for(request, claims: dict) -> None:

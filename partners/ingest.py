@@ -11,7 +11,7 @@ from datetime import datetime
 import fastjsonschema
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 
-from partners import db
+from core import statements
 
 MAX_EVENTS = 1000
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -204,7 +204,7 @@ def _copy(partner_id, values: list[tuple], statement: str = COPY) -> None:
     all of which carry `partner_id`, is checked first under RLS: the partner must be visible, that
     is the current user's. The role is restored after the COPY; after an error the savepoint or
     the transaction rolls back, and the role change with it."""
-    with db.cursor() as cursor:
+    with statements.cursor() as cursor:
         role, visible = cursor.execute(OWN_PARTNER, (str(partner_id),)).fetchone()
         if not visible:
             raise ProgrammingError('new row violates row-level security policy for table "ingestion_events"')
@@ -220,7 +220,7 @@ def _copy(partner_id, values: list[tuple], statement: str = COPY) -> None:
                 for row in values:
                     write(row)
         finally:
-            db.record(statement, started)  # a failed statement too, as Django does
+            statements.record(statement, started)  # a failed statement too, as Django does
         if role != own:
             cursor.execute(SET_ROLE, (role,))
 

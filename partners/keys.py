@@ -14,7 +14,7 @@ identity in that same statement (`LOOKUP_AND_ACT`): when the key is live and its
 API — decided in SQL, by the same checks `verify()` then makes in Python — it runs the
 `set_config(...)` of `core.rls.act_as` with the claims `claims()` gives, so the request needs no
 round trip of its own to act as the owner (`core.rls.acting_as`). Should Python still refuse the
-key, the switch is undone before anything else runs (`STOP_ACTING`).
+key, the switch is undone before anything else runs (`core.rls.stop_acting`).
 """
 
 import hashlib
@@ -24,14 +24,13 @@ from datetime import timedelta
 
 import bcrypt
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, models
-from django.db.models.base import ModelState
+from django.db import connection
 from django.utils import timezone
 
+from accounts import tokens
 from accounts.models import AuthUser
-from core import rls
+from core import rls, statements
 from core.throttle import FailureThrottle
-from partners import db
 from partners.models import LEGACY_ROWS, ApiKey, Partner
 
 PREFIX = "epai_"
@@ -59,15 +58,10 @@ class KeyRefused(Exception):
         self.reason, self.message, self.api_key = reason, message, api_key
 
 
-def _in_model_order(model, names: set[str]) -> list[str]:
-    """`names` in the order of the model's columns, the order `Model.from_db` takes values in."""
-    return [field.attname for field in model._meta.concrete_fields if field.attname in names]
-
-
 # The key, its partner and the owner's columns that authentication reads (claims, refusal), by the
 # unique index on key_hash. Fixed text: psycopg prepares it once per connection and reuses it.
-KEY_FIELDS = _in_model_order(ApiKey, {"id", "partner_id", "expires_at", "last_used_at", "revoked_at"})
-USER_FIELDS = _in_model_order(AuthUser, {"id", "email", "is_anonymous", "deleted_at", "banned_until"})
+KEY_FIELDS = statements.in_model_order(ApiKey, {"id", "partner_id", "expires_at", "last_used_at", "revoked_at"})
+USER_FIELDS = statements.in_model_order(AuthUser, {"id", "email", "is_anonymous", "deleted_at", "banned_until"})
 LOOKUP = f"""
     SELECT {", ".join(f"k.{name}" for name in KEY_FIELDS)}, {", ".join(f"u.{name}" for name in USER_FIELDS)}
     FROM api_keys k JOIN partners p ON p.id = k.partner_id JOIN auth.users u ON u.id = p.user_id
@@ -79,19 +73,15 @@ TOUCH = "UPDATE api_keys SET last_used_at = %s WHERE id = %s"
 # core.rls.act_as with the claims claims() makes (the same keys, values and order). The last column
 # says whether it switched. set_config(..., true) is local to the transaction: in autocommit it lapses
 # with the statement.
-LIVE = ("k.revoked_at IS NULL AND k.expires_at > %(now)s AND u.deleted_at IS NULL"
-        " AND (u.banned_until IS NULL OR u.banned_until <= %(now)s)")
+LIVE = f"k.revoked_at IS NULL AND k.expires_at > %(now)s AND {tokens.USER_ALLOWED}"
 CLAIMS = ("json_build_object('sub', u.id::text, 'role', 'authenticated', 'aud', 'authenticated',"
           " 'email', coalesce(u.email, ''), 'is_anonymous', coalesce(u.is_anonymous, false),"
           " 'partner_id', p.id::text, 'amr', json_build_array(json_build_object('method', 'api_key')))::text")
 LOOKUP_AND_ACT = f"""
     SELECT {", ".join(f"k.{name}" for name in KEY_FIELDS)}, {", ".join(f"u.{name}" for name in USER_FIELDS)},
-           CASE WHEN {LIVE} THEN set_config('request.jwt.claims', {CLAIMS}, true) IS NOT NULL
-                                 AND set_config('role', 'authenticated', true) IS NOT NULL
-                ELSE false END
+           CASE WHEN {LIVE} THEN {rls.switch_sql(CLAIMS)} ELSE false END
     FROM api_keys k JOIN partners p ON p.id = k.partner_id JOIN auth.users u ON u.id = p.user_id
     WHERE k.key_hash = %(key_hash)s"""
-STOP_ACTING = "SELECT set_config('role', 'none', true), set_config('request.jwt.claims', '', true)"
 
 
 def claims(api_key: ApiKey) -> dict:
@@ -114,7 +104,7 @@ def authenticate(key: str) -> ApiKey:
         if exc.api_key is not None and getattr(exc.api_key, "acting", False):
             # Python refused what SQL let in (a clock tick between the two checks): undone, so that
             # nothing after this runs as the owner (the refusal's throttle and records included).
-            db.execute(STOP_ACTING, (), prepare=True)
+            rls.stop_acting()
             exc.api_key.acting = False
         raise
     api_key.acting = api_key.acting and connection.in_atomic_block
@@ -141,7 +131,7 @@ def verify(key: str, *, act: bool = False) -> ApiKey:
     if api_key.expires_at <= now:
         raise KeyRefused("expired", "This API key has expired: regenerate it.", api_key)
     if api_key.last_used_at is None or now - api_key.last_used_at >= TOUCH_EVERY:
-        db.execute(TOUCH, (now, api_key.pk), prepare=True)
+        statements.execute(TOUCH, (now, api_key.pk), prepare=True)
         api_key.last_used_at = now
     return api_key
 
@@ -149,32 +139,20 @@ def verify(key: str, *, act: bool = False) -> ApiKey:
 def _lookup(key_hash: str, act_at=None) -> ApiKey | None:
     """The key row by LOOKUP, or by LOOKUP_AND_ACT with `act_at` as its `now`."""
     if act_at is None:
-        row = db.execute(LOOKUP, (key_hash,), prepare=True, fetch=True)
+        row = statements.execute(LOOKUP, (key_hash,), prepare=True, fetch=True)
     else:
-        row = db.execute(LOOKUP_AND_ACT, {"key_hash": key_hash, "now": act_at}, prepare=True, fetch=True)
+        row = statements.execute(LOOKUP_AND_ACT, {"key_hash": key_hash, "now": act_at}, prepare=True, fetch=True)
     if row is None:
         return None
     split, end = len(KEY_FIELDS), len(KEY_FIELDS) + len(USER_FIELDS)
-    api_key = _loaded(ApiKey, KEY_FIELDS, row[:split])
-    user = _loaded(AuthUser, USER_FIELDS, row[split:end])
+    api_key = statements.loaded(ApiKey, KEY_FIELDS, row[:split])
+    user = statements.loaded(AuthUser, USER_FIELDS, row[split:end])
     if act_at is not None:
         api_key.acting = row[end]
-    partner = _loaded(Partner, ["id", "user_id"], (api_key.partner_id, user.id))
+    partner = statements.loaded(Partner, ["id", "user_id"], (api_key.partner_id, user.id))
     partner._state.fields_cache["user"] = user
     api_key._state.fields_cache["partner"] = partner
     return api_key
-
-
-def _loaded(model, names: list[str], values) -> models.Model:
-    """The instance `model.from_db()` makes of these columns (the other fields deferred: read on
-    first access; `_state` of a saved row), without running `Model.__init__`, which is most of the
-    cost of three instances (≈ 17 of 20 µs) in a lookup whose budget is 100 µs. No model signal is
-    connected for these three models (`pre_init`/`post_init`)."""
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(names, values))
-    state = instance._state = ModelState()
-    state.adding, state.db = False, DEFAULT_DB_ALIAS
-    return instance
 
 
 def _upgrade_legacy(key: str) -> ApiKey | None:

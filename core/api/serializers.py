@@ -59,6 +59,33 @@ class DateTimeField(serializers.DateTimeField):
             return value.isoformat()[:-6] + "Z"
         return super().to_representation(value)
 
+    def row_writer(self):
+        """to_representation, for the values of one list (its time zone set): the UTC fast path
+        decided once for the list, not per value."""
+        if (getattr(self, "format", api_settings.DATETIME_FORMAT) != ISO_8601
+                or (self.timezone if hasattr(self, "timezone") else self.default_timezone()) not in _UTC):
+            return self.to_representation
+        slow = super().to_representation
+
+        def write(value):
+            if type(value) is datetime.datetime and value.tzinfo is datetime.UTC:
+                return value.isoformat()[:-6] + "Z"
+            return slow(value)
+
+        return write
+
+
+def _row_writer(field):
+    """A function that writes a value out as `field.to_representation` does: DRF's text and
+    hex-verbose uuid fields are `str`."""
+    method = type(field).to_representation
+    if method is serializers.CharField.to_representation:
+        return str
+    if method is serializers.UUIDField.to_representation and field.uuid_format == "hex_verbose":
+        return str
+    writer = getattr(field, "row_writer", None)
+    return writer() if writer is not None else field.to_representation
+
 
 class ListSerializer(serializers.ListSerializer):
     """DRF's, plus one time zone look-up per list, and rows: `rows_of()` turns the list's queryset
@@ -83,8 +110,12 @@ class ListSerializer(serializers.ListSerializer):
         token = _list_zone.set(timezone.get_current_timezone() if settings.USE_TZ else None)
         try:
             if self._rows:
-                write = self.child.row_representation
-                return [write(row) for row in data]
+                plan = [(name, _row_writer(field), key) for name, _, field, key in self.child._read_plan]
+                return [
+                    {name: None if value is None else write(PKOnlyObject(value) if key else value)
+                     for (name, write, key), value in zip(plan, row)}
+                    for row in data
+                ]
             return super().to_representation(data)
         finally:
             _list_zone.reset(token)
@@ -141,14 +172,6 @@ class ModelSerializer(serializers.ModelSerializer):
         one (see _read_plan): a list can then be read as rows of them (ListSerializer.rows_of)."""
         plan = self._read_plan
         return None if any(column is None for _, column, _, _ in plan) else [column for _, column, _, _ in plan]
-
-    def row_representation(self, row) -> dict:
-        """What to_representation() writes out for the instance whose columns (row_columns) hold
-        `row`."""
-        return {
-            name: None if value is None else field.to_representation(PKOnlyObject(value) if key else value)
-            for (name, _, field, key), value in zip(self._read_plan, row)
-        }
 
     def to_representation(self, instance):
         if not isinstance(instance, self.Meta.model):  # a dict, say

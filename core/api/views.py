@@ -22,6 +22,7 @@ class RLSMixin:
 
     def dispatch(self, request, *args, **kwargs):
         response = None
+        rls.acts_as_caller(request)
         try:
             with rls.request_transaction():
                 response = super().dispatch(request, *args, **kwargs)

@@ -1,10 +1,36 @@
-"""PostgreSQL backend that writes a foreign key's `db_on_delete` into its constraint.
+"""PostgreSQL backend that writes a foreign key's `db_on_delete` into its constraint, and reads
+time stamps with psycopg's C loader.
 
 Django 5.2 emulates ON DELETE in Python only. Rows of ours reference `auth.users`, which Supabase
 deletes with SQL, so the database itself must cascade (or set null): see `core.fields.ForeignKey`.
 """
 
+import functools
+
+import psycopg
 from django.db.backends.postgresql import base, schema
+from psycopg.adapt import Loader
+from psycopg.pq import Format
+
+TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
+# psycopg's own loader: its C implementation when psycopg's binary package is installed.
+_PSYCOPG_TIMESTAMPTZ = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+
+
+class TimestamptzLoader(Loader):
+    """Django's timestamptz loader (postgresql.psycopg_any.BaseTzLoader: the value in `timezone`),
+    over psycopg's C loader rather than its Python one, which Django's subclasses and which costs
+    ~10 µs a value: 1 ms for a page of 50 rows with two time stamps. Django's `create_cursor` reads
+    `timezone` to tell whether a cursor needs a loader of its own."""
+
+    timezone = None
+
+    def __init__(self, oid, context=None):
+        super().__init__(oid, context)
+        self._load = _PSYCOPG_TIMESTAMPTZ(oid, context).load
+
+    def load(self, data):
+        return self._load(data).replace(tzinfo=self.timezone)
 
 
 class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
@@ -19,5 +45,16 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
         return statement
 
 
+@functools.cache
+def _loader_in(timezone):
+    return type("TimestamptzLoader", (TimestamptzLoader,), {"timezone": timezone})
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if "context" in params:  # Django's adapters for the connection (get_adapters_template)
+            params["context"].register_loader(TIMESTAMPTZ_OID, _loader_in(self.timezone))
+        return params

@@ -168,3 +168,33 @@ def test_token_of_an_ended_session_is_refused_in_the_user_query(user_a, django_a
     assert_401(call(token), "session_not_found", "session")
     assert_401(call(jwt.encode(claims(user_a, session_id="not-a-uuid"), settings.SUPABASE_JWT_SECRET, algorithm="HS256")),
                "invalid_token", "session_id")
+
+
+def _identity():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, nullif(current_setting('request.jwt.claims', true), '')")
+        return cursor.fetchone()
+
+
+def test_the_user_lookup_switches_to_the_claims_only_when_asked_and_allowed(user_a, monkeypatch):
+
+    from core import rls
+
+    verified = tokens.verify(token_for(user_a))
+    connection_role = _identity()[0]
+    with rls.request_transaction():
+        user = tokens.user_for(verified)
+        assert not user.acting and _identity() == (connection_role, None)
+        user = tokens.user_for(verified, act=True)
+        assert user.acting and _identity() == ("authenticated", rls.claims_text(verified))
+    assert _identity() == (connection_role, None)
+
+    # Python refusing what SQL let in (a ban starting between the two checks) undoes the switch.
+    monkeypatch.setattr(type(user_a), "refusal", lambda self: "banned")
+    with rls.request_transaction():
+        with pytest.raises(tokens.InvalidToken) as refused:
+            tokens.user_for(verified, act=True)
+        assert refused.value.code == "user_banned"
+        assert _identity()[0] == connection_role and not rls.current_claims()
