@@ -1,3 +1,4 @@
+from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -85,7 +86,7 @@ class WebhookSerializer(serializers.Serializer):
 
 
 class IntegrationConfigSerializer(serializers.Serializer):
-    url = serializers.URLField(required=False, max_length=2000, schemes=["http", "https"])
+    url = serializers.CharField(required=False, max_length=2000, validators=[URLValidator(schemes=["http", "https"])])
     headers = serializers.DictField(child=CharField(max_length=2000), required=False)
     signing_secret = CharField(required=False, max_length=500, write_only=True)
 

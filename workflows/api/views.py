@@ -158,6 +158,9 @@ class WebhookView(RLSMixin, APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    def get_authenticate_header(self, request):
+        return f'HMAC-SHA256 header="{services.SIGNATURE_HEADER}"'  # a bad signature is 401 (DRF: 403 without one)
+
     @extend_schema(request={"application/json": {"type": "object", "additionalProperties": {}}},
                    responses={202: serializers.ExecutionSerializer})
     def post(self, request, token):
