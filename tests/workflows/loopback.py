@@ -16,6 +16,11 @@ class Reply:
     raw: bytes | None = None
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # a request left hanging (a killed worker's) does not hold up the test's end
+
+
 class Endpoint:
     def __init__(self):
         self.requests: list[dict] = []
@@ -43,7 +48,7 @@ class Endpoint:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_port}"
