@@ -26,6 +26,12 @@ def credential_for(user, credential_id):
     return credential
 
 
+def credential_choices(user) -> list[tuple[str, str]]:
+    """(id, property name) of the user's GA4 credentials, for a form's choice list."""
+    return [(str(pk), name or property_id) for pk, name, property_id in
+            GA4Credential.objects.for_user(user).order_by("property_name").values_list("pk", "property_name", "property_id")]
+
+
 def ask(session: ChatSession, text: str, *, queue: bool = True) -> tuple[ChatMessage, ChatMessage]:
     """Store a question and the `pending` answer to it, and queue the job that makes the answer
     (`chat.tasks.answer`; `queue=False`: the caller makes it), all in the caller's transaction. Two

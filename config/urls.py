@@ -31,6 +31,7 @@ urlpatterns = [
     path("partner/", include("partners.urls")),
     path("activity/", include("audit.urls")),
     path("chat/", include("chat.urls")),
+    path("workflows/", include("workflows.urls")),
     path("", include("sessions_app.urls")),
 ]
 

@@ -75,6 +75,10 @@ class ExecutionSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class CancelSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(["cancelled"], help_text="The one change an execution takes.")
+
+
 class RunSerializer(serializers.Serializer):
     input = JSONObjectField(required=False, default=dict)
 

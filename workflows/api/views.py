@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.errors import Conflict
 from core.api.filters import CreatedRangeFilterSet
 from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin, RowListMixin
 from core.throttle import FailureThrottle
@@ -105,7 +106,8 @@ class ExecutionFilter(CreatedRangeFilterSet):
 
 
 class ExecutionViewSet(RLSMixin, RowListMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """My workflows' executions, newest first, with each step's result."""
+    """My workflows' executions, newest first, with each step's result. The one change an execution
+    takes is `{"status": "cancelled"}` (PATCH/PUT, or POST …/cancel/); a finished one may be deleted."""
 
     queryset = WorkflowExecution.objects.all()
     serializer_class = serializers.ExecutionSerializer
@@ -119,12 +121,29 @@ class ExecutionViewSet(RLSMixin, RowListMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel: the walker stops before the next step. An execution that had finished is unchanged (409)."""
-        from core.api.errors import Conflict
-
         execution = self.get_object()
         if not services.cancel(execution):
             raise Conflict(f"The execution has finished already ({execution.status}).", code="finished")
         return Response(serializers.ExecutionSerializer(execution).data)
+
+    @extend_schema(request=serializers.CancelSerializer, responses={200: serializers.ExecutionSerializer})
+    def update(self, request, pk=None, partial=False):
+        self.get_object()  # another user's: 404 before the body is looked at
+        serializers.CancelSerializer(data=request.data).is_valid(raise_exception=True)
+        return self.cancel(request, pk)
+
+    @extend_schema(request=serializers.CancelSerializer, responses={200: serializers.ExecutionSerializer})
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk, partial=True)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        """Delete a finished execution from the history (409 while it is queued or running)."""
+        execution = self.get_object()
+        if not execution.is_final:
+            raise Conflict("The execution is still queued or running: cancel it first.", code="not_finished")
+        execution.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class IntegrationFilter(CreatedRangeFilterSet):
