@@ -47,7 +47,11 @@ INSTALLED_APPS = [
     "partners",
     "audit",
     "chat",
+<<<<<<< HEAD
     "workflows",
+=======
+    "organizations",
+>>>>>>> wt-orgs
 ]
 
 MIDDLEWARE = [
@@ -83,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.end_user",
+                "organizations.context_processors.organizations",
             ],
         },
     },

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from chat import services as chat_services
 from partners import services as partner_services
 from sessions_app import services as session_services
-from sessions_app.storage import StorageError
 from workflows import integrations
 from workflows.models import Provider, UserIntegration
 
@@ -54,14 +53,14 @@ def _entry(entry) -> dict:
 def describe(ctx: Context, params: dict) -> dict:
     try:
         return _entry(session_services.describe(_session(ctx.user, params["session"]), params["source_key"], params["target_key"]))
-    except StorageError as exc:
+    except session_services.StorageError as exc:
         raise StepFailed(str(exc), retriable=False) from None
 
 
 def store_value(ctx: Context, params: dict) -> dict:
     try:
         return _entry(session_services.store_value(_session(ctx.user, params["session"]), params["key"], params["value"]))
-    except (StorageError, ValueError) as exc:
+    except (session_services.StorageError, ValueError) as exc:
         raise StepFailed(str(exc), retriable=False) from None
 
 
