@@ -47,11 +47,8 @@ INSTALLED_APPS = [
     "partners",
     "audit",
     "chat",
-<<<<<<< HEAD
-    "workflows",
-=======
     "organizations",
->>>>>>> wt-orgs
+    "workflows",
 ]
 
 MIDDLEWARE = [

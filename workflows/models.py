@@ -8,10 +8,23 @@ from django.db import models
 from django_cryptography.fields import encrypt
 
 from core.fields import ForeignKey
-from core.models import CreatedModel, OwnedModel, OwnedQuerySet, choices_check
+from core.models import CreatedModel, OwnedModel, choices_check
+from organizations.scoping import OrgAwareQuerySet
+
+
+class ThroughWorkflowQuerySet(OrgAwareQuerySet):
+    """Versions and executions are seen by whoever sees their workflow: its owner, and the members
+    of its organization."""
+
+    organization_path = "workflow__organization"
 
 
 class Workflow(OwnedModel):
+    """Owned by a user, in an organization (the owner's active one when created): its members read
+    it, writers run their own, admins and owners manage all (core.org_policies.OrgAwareRLS)."""
+
+    organization = ForeignKey("organizations.Organization", db_on_delete="CASCADE", null=True, blank=True, related_name="+",
+                              db_index=False)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="", db_default="")
     definition = models.JSONField()
@@ -25,11 +38,14 @@ class Workflow(OwnedModel):
     webhook_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     webhook_secret = encrypt(models.TextField(null=True, blank=True, editable=False))
 
+    objects = OrgAwareQuerySet.as_manager()
+
     class Meta(OwnedModel.Meta):
         db_table = "workflows"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="idx_workflows_user_id"),
+            models.Index(fields=["organization", "-created_at"], name="idx_workflows_org_id"),
             models.Index(fields=["schedule_checked_at"], condition=~models.Q(schedule="") & models.Q(is_active=True),
                          name="workflows_scheduled"),
         ]
@@ -60,7 +76,7 @@ class WorkflowVersion(CreatedModel):
     version = models.PositiveIntegerField()
     definition = models.JSONField()
 
-    objects = OwnedQuerySet.as_manager()
+    objects = ThroughWorkflowQuerySet.as_manager()
 
     class Meta:
         db_table = "workflow_versions"
@@ -108,6 +124,8 @@ class WorkflowExecution(OwnedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ThroughWorkflowQuerySet.as_manager()
+
     class Meta(OwnedModel.Meta):
         db_table = "workflow_executions"
         ordering = ["-created_at", "-id"]
@@ -127,6 +145,11 @@ class WorkflowExecution(OwnedModel):
     def is_final(self) -> bool:
         return self.status in FINAL
 
+    @property
+    def organization_id(self):
+        """Its workflow's (for the organization role checks)."""
+        return self.workflow.organization_id
+
 
 class Provider(models.TextChoices):
     WEBHOOK = "webhook", "Webhook"
@@ -139,6 +162,9 @@ class UserIntegration(OwnedModel):
     rest and never leaves the server: the API, admin and pages show only `config_summary`."""
 
     Provider = Provider
+    # Optionally shared with an organization: its members' workflows may use it (core.org_policies).
+    organization = ForeignKey("organizations.Organization", db_on_delete="CASCADE", null=True, blank=True, related_name="+",
+                              db_index=False)
     provider = models.CharField(max_length=20, choices=Provider)
     name = models.CharField(max_length=200)
     config = encrypt(models.JSONField(default=dict))
@@ -148,11 +174,14 @@ class UserIntegration(OwnedModel):
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_test = models.JSONField(null=True, blank=True, editable=False)  # the last "test" answer: status, time, excerpt
 
+    objects = OrgAwareQuerySet.as_manager()
+
     class Meta(OwnedModel.Meta):
         db_table = "user_integrations"
         ordering = ["name", "id"]
         indexes = [
             models.Index(fields=["user", "name"], name="user_integrations_user"),
+            models.Index(fields=["organization"], condition=models.Q(organization__isnull=False), name="user_integrations_org"),
             models.Index(fields=["ga4_credential"], condition=models.Q(ga4_credential__isnull=False), name="user_integrations_ga4"),
         ]
         constraints = [choices_check("provider", Provider, "user_integrations_provider_check")]

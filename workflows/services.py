@@ -8,6 +8,7 @@ import secrets
 
 from django.utils import timezone
 
+from organizations import services as organizations
 from workflows import definition, tasks
 from workflows.models import FINAL, ExecutionStatus, Trigger, Workflow, WorkflowExecution, WorkflowVersion
 
@@ -15,10 +16,13 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"  # GitHub's: sha256=<hex HMAC-SHA256 of
 
 
 def save(workflow: Workflow, *, definition_changed: bool) -> Workflow:
-    """Store the workflow; a new definition (or a new workflow) becomes version n+1."""
+    """Store the workflow; a new definition (or a new workflow) becomes version n+1. A new workflow
+    without an organization goes to its owner's personal one."""
     creating = workflow._state.adding
     if creating:
         workflow.version = 1
+        if workflow.organization_id is None:  # the owner's personal organization
+            workflow.organization_id = organizations.personal_organization_id(workflow.user_id)
     elif definition_changed:
         workflow.version = (WorkflowVersion.objects.filter(workflow=workflow).order_by("-version")
                             .values_list("version", flat=True).first() or 0) + 1
@@ -92,3 +96,13 @@ def signature_valid(workflow: Workflow, body: bytes, header: str | None) -> bool
 
 def validate_definition(value) -> dict:
     return definition.validate(value)
+
+
+def may_change(user, obj) -> bool:
+    """Whether `user` may change `obj` (a workflow, execution or integration), as the org-aware
+    policies say: one's own rows as a writer of their organization, every row as its admin/owner."""
+    own = obj.user_id == user.pk
+    if obj.organization_id is None:
+        return own
+    role = organizations.role_of(user, obj.organization_id)
+    return (own and organizations.can_write(role)) or organizations.can_manage(role)

@@ -4,12 +4,15 @@ step timeline, cancel) and integrations (list, add, test, delete)."""
 from datetime import datetime
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.pages import end_user_required
+from organizations import access
+from organizations import services as org_services
 from workflows import integrations, services
 from workflows.forms import IntegrationForm, RunForm, WorkflowForm
 from workflows.models import ExecutionStatus, Trigger, UserIntegration, Workflow, WorkflowExecution
@@ -18,7 +21,16 @@ PAGE_SIZE = 20
 
 
 def _mine(model, request, pk):
-    return get_object_or_404(model.objects.for_user(request.end_user), pk=pk)
+    """The object if the user sees it (404 otherwise); a POST also needs the right to change it (403)."""
+    obj = get_object_or_404(model.objects.for_user(request.end_user), pk=pk)
+    if request.method == "POST" and not services.may_change(request.end_user, obj):
+        raise PermissionDenied("Your role in this organization does not allow this.")
+    return obj
+
+
+def _organization(request):
+    """The active organization's membership (the header switcher's choice, else the personal one)."""
+    return access.active_membership(request, request.end_user)
 
 
 def _page(request, queryset):
@@ -44,7 +56,7 @@ def _ordered(steps):
 
 @end_user_required
 def workflow_list(request):
-    workflows = Workflow.objects.for_user(request.end_user)
+    workflows = Workflow.objects.for_user(request.end_user).in_organization(_organization(request).organization_id)
     return render(request, "workflows/workflow_list.html", {"page_obj": _page(request, workflows)})
 
 
@@ -52,7 +64,10 @@ def workflow_list(request):
 def workflow_create(request):
     form = WorkflowForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.instance.user = request.end_user
+        membership = _organization(request)
+        if not org_services.can_write(membership.role):
+            raise PermissionDenied("Viewers cannot create workflows in this organization.")
+        form.instance.user, form.instance.organization_id = request.end_user, membership.organization_id
         workflow = services.save(form.instance, definition_changed=True)
         messages.success(request, f"Workflow “{workflow.name}” saved as version 1.")
         return redirect("workflows:detail", workflow.pk)
@@ -114,7 +129,8 @@ def workflow_delete(request, pk):
 
 @end_user_required
 def execution_list(request):
-    executions = WorkflowExecution.objects.for_user(request.end_user).select_related("workflow", "workflow_version")
+    executions = (WorkflowExecution.objects.for_user(request.end_user).select_related("workflow", "workflow_version")
+                  .filter(workflow__organization=_organization(request).organization_id))
     status = request.GET.get("status", "")
     if status in ExecutionStatus.values:
         executions = executions.filter(status=status)

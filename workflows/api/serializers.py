@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from chat import services as chat_services
 from core.api.serializers import CharField, ModelSerializer
+from organizations import services as organizations
 from workflows import definition, scheduler
 from workflows.models import Provider, UserIntegration, Workflow, WorkflowExecution, WorkflowVersion
 
@@ -35,9 +36,9 @@ class WorkflowSerializer(ModelSerializer):
 
     class Meta:
         model = Workflow
-        fields = ["id", "name", "description", "definition", "is_active", "version", "schedule", "webhook_enabled",
+        fields = ["id", "organization", "name", "description", "definition", "is_active", "version", "schedule", "webhook_enabled",
                   "created_at", "updated_at"]
-        read_only_fields = ["version"]
+        read_only_fields = ["version", "organization"]
 
     def get_webhook_enabled(self, obj) -> bool:
         return bool(obj.webhook_token_hash)
@@ -104,9 +105,14 @@ class IntegrationSerializer(ModelSerializer):
 
     class Meta:
         model = UserIntegration
-        fields = ["id", "provider", "name", "config", "config_summary", "ga4_credential", "is_active", "last_sync_at",
+        fields = ["id", "provider", "name", "config", "config_summary", "ga4_credential", "organization", "is_active", "last_sync_at",
                   "last_test", "created_at", "updated_at"]
         read_only_fields = ["last_sync_at", "last_test"]
+
+    def validate_organization(self, value):
+        if value is not None and not organizations.can_write(organizations.role_of(self.context["request"].user, value.pk)):
+            raise serializers.ValidationError("Share only with an organization where you may write (owner, admin, member).")
+        return value
 
     def validate(self, attrs):
         provider = attrs.get("provider", getattr(self.instance, "provider", None))

@@ -7,14 +7,16 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.api.errors import Conflict
 from core.api.filters import CreatedRangeFilterSet
 from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin, RowListMixin
 from core.throttle import FailureThrottle
+from organizations.api.permissions import OrganizationMixin, OrgRolePermission
 from workflows import definition, integrations, services
 from workflows.api import serializers
 from workflows.models import (
@@ -34,16 +36,43 @@ class WorkflowFilter(CreatedRangeFilterSet):
         fields = ["is_active"]
 
 
-class WorkflowViewSet(OwnedModelViewSet):
-    """My workflows. `definition` is validated by the published schema and the graph checks; saving
-    a changed definition makes version n+1 (versions are immutable)."""
+class MayChange(BasePermission):
+    """Reads for whoever sees the row; writes as the org-aware policies allow (services.may_change)."""
+
+    message = "Your role in this organization does not allow this."
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in SAFE_METHODS or services.may_change(request.user, obj)
+
+
+ORG_PERMISSIONS = [*api_settings.DEFAULT_PERMISSION_CLASSES, OrgRolePermission]
+
+
+class OrgScopedMixin(OrganizationMixin):
+    """Lists show the active organization's rows (`X-Organization-Id`, else the personal one); an
+    object is reached when visible to the caller (own, or of an organization they belong to).
+    Viewers read; writes follow organizations.api.permissions.OrgRolePermission."""
+
+    permission_classes = ORG_PERMISSIONS
+    organization_field = "organization"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list" and not getattr(self, "swagger_fake_view", False):
+            queryset = queryset.filter(**{f"{self.organization_field}_id": self.membership.organization_id})
+        return queryset
+
+
+class WorkflowViewSet(OrgScopedMixin, OwnedModelViewSet):
+    """My workflows and my organization's. `definition` is validated by the published schema and the
+    graph checks; saving a changed definition makes version n+1 (versions are immutable)."""
 
     queryset = Workflow.objects.all()
     serializer_class = serializers.WorkflowSerializer
     filterset_class = WorkflowFilter
 
     def perform_create(self, serializer):
-        workflow = Workflow(user=self.request.user, **serializer.validated_data)
+        workflow = Workflow(user=self.request.user, organization=self.membership.organization, **serializer.validated_data)
         serializer.instance = services.save(workflow, definition_changed=True)
 
     def perform_update(self, serializer):
@@ -105,14 +134,15 @@ class ExecutionFilter(CreatedRangeFilterSet):
         fields = ["workflow", "status", "trigger"]
 
 
-class ExecutionViewSet(RLSMixin, RowListMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExecutionViewSet(OrgScopedMixin, RLSMixin, RowListMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """My workflows' executions, newest first, with each step's result. The one change an execution
     takes is `{"status": "cancelled"}` (PATCH/PUT, or POST …/cancel/); a finished one may be deleted."""
 
-    queryset = WorkflowExecution.objects.all()
+    queryset = WorkflowExecution.objects.select_related("workflow")
     serializer_class = serializers.ExecutionSerializer
     filterset_class = ExecutionFilter
     lookup_value_regex = UUID_PATTERN
+    organization_field = "workflow__organization"
 
     def get_queryset(self):
         return super().get_queryset().for_user(self.request.user)
@@ -155,7 +185,11 @@ class IntegrationFilter(CreatedRangeFilterSet):
 
 
 class IntegrationViewSet(OwnedModelViewSet):
-    """My integrations. The config (URL, headers, signing secret) is written, never read back."""
+    """My integrations, and those shared with organizations I belong to (`organization`: share one
+    with an organization where I am a writer). The config (URL, headers, signing secret) is written,
+    never read back."""
+
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, MayChange]
 
     queryset = UserIntegration.objects.all()
     serializer_class = serializers.IntegrationSerializer
