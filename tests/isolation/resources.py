@@ -240,3 +240,8 @@ AUDIT_FEEDS = [
 EXEMPT = {
     "partners.SecurityEvent": "staff only: RLS on with no policy, read in the admin; no end-user endpoint or page",
 }
+
+from tests.isolation import resources_workflows  # noqa: E402 - each app declares its resources in its own file
+
+RESOURCES += resources_workflows.RESOURCES
+EXEMPT |= resources_workflows.EXEMPT
