@@ -32,6 +32,11 @@ def credential_choices(user) -> list[tuple[str, str]]:
             GA4Credential.objects.for_user(user).order_by("property_name").values_list("pk", "property_name", "property_id")]
 
 
+def demo_credential_id(user):
+    """The id of `user`'s credential for the built-in demo property (load_demo's), or None."""
+    return GA4Credential.objects.for_user(user).filter(is_demo=True).values_list("pk", flat=True).first()
+
+
 def ask(session: ChatSession, text: str, *, queue: bool = True) -> tuple[ChatMessage, ChatMessage]:
     """Store a question and the `pending` answer to it, and queue the job that makes the answer
     (`chat.tasks.answer`; `queue=False`: the caller makes it), all in the caller's transaction. Two

@@ -158,8 +158,7 @@ def _walk_one(execution_id, ctx) -> bool:
             when = now + timedelta(seconds=params["seconds"])
             results[step["id"]] |= {"status": "waiting", "not_before": when.isoformat()}
             execution.save()
-            _later(execution_id, when)
-            return False
+            return True  # the plan defers the next walk to its time (or goes on when it has come)
         if step["kind"] in steps.TRANSACTIONAL:
             execution.save()
             return _run_transactional(execution, step, params, ctx)
