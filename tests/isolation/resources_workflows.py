@@ -2,25 +2,7 @@
 is tests/workflows/test_org_access.py)."""
 
 from tests.isolation.resources import Owned
-from workflows import services
-from workflows.models import UserIntegration, Workflow
-
-DEFINITION = {"steps": [{"id": "pause", "kind": "wait", "params": {"seconds": 0}}]}
-CHANGED = {"steps": [{"id": "changed", "kind": "wait", "params": {"seconds": 1}}]}
-
-
-def _workflow(owner):
-    return services.save(Workflow(user=owner, name=f"{owner.email}'s workflow", definition=DEFINITION), definition_changed=True)
-
-
-def _execution(owner):
-    return services.start(_workflow(owner), {"secret": f"{owner.email}'s input"})
-
-
-def _integration(owner):
-    return UserIntegration.objects.create(user=owner, provider="webhook", name=f"{owner.email}'s hook",
-                                          config={"url": "https://hooks.example/in", "signing_secret": "s"})
-
+from tests.workflows.conftest import CHANGED, DEFINITION, _execution, _integration, _workflow
 
 RESOURCES = [
     Owned(

@@ -21,3 +21,21 @@ def make_workflow(user, steps, name="Nightly report", **fields) -> Workflow:
 def make_integration(user, url, name="Loopback hook", provider="webhook", **config) -> UserIntegration:
     return UserIntegration.objects.create(user=user, provider=provider, name=name,
                                           config={"url": url, "signing_secret": SECRET, "headers": {"X-Api-Token": "hdr-secret"}, **config})
+
+
+# Rows of one owner, as the isolation matrix and the query-count contract make them.
+DEFINITION = {"steps": [{"id": "pause", "kind": "wait", "params": {"seconds": 0}}]}
+CHANGED = {"steps": [{"id": "changed", "kind": "wait", "params": {"seconds": 1}}]}
+
+
+def _workflow(owner):
+    return services.save(Workflow(user=owner, name=f"{owner.email}'s workflow", definition=DEFINITION), definition_changed=True)
+
+
+def _execution(owner):
+    return services.start(_workflow(owner), {"secret": f"{owner.email}'s input"})
+
+
+def _integration(owner):
+    return UserIntegration.objects.create(user=owner, provider="webhook", name=f"{owner.email}'s hook",
+                                          config={"url": "https://hooks.example/in", "signing_secret": "s"})
