@@ -12,7 +12,8 @@ from django.db import DatabaseError, connection, transaction
 from tests.conftest import api_client
 from tests.jobs import deferred
 from tests.workflows.conftest import SECRET, make_integration, make_workflow
-from workflows.models import Workflow, WorkflowExecution, WorkflowVersion
+from workflows import services
+from workflows.models import UserIntegration, Workflow, WorkflowExecution, WorkflowVersion
 
 pytestmark = pytest.mark.django_db
 WAIT = {"id": "pause", "kind": "wait", "params": {"seconds": 0}}
@@ -99,8 +100,6 @@ def test_executions_list_filters_and_cancel(user_a):
 
 
 def test_workflow_runs_view_reads_executions_under_rls(user_a, user_b):
-    from workflows import services
-
     execution = services.start(make_workflow(user_a, [WAIT]), {"k": "v"})
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, user_id, status, data FROM workflow_runs")
@@ -194,3 +193,20 @@ def test_failed_test_ping_shows_the_error(user_a, endpoint):
     integration = make_integration(user_a, endpoint.url)
     tested = api_client(user_a).post(f"/api/v1/integrations/{integration.pk}/test/").json()
     assert tested["ok"] is False and "answered 500" in tested["message"]
+
+
+def test_rotate_encryption_key_covers_integration_configs_and_webhook_secrets(settings, user_a):
+    from tests.chat.test_rotation import NEW, OLD, opens_with_library_key, raw_values, rotate
+
+    settings.CRYPTOGRAPHY_KEY = OLD
+    workflow = make_workflow(user_a, [WAIT])
+    services_token = services.rotate_webhook(workflow)
+    make_integration(user_a, "https://hooks.example/x")
+    ours = {key: value for key, value in raw_values().items() if key[0] in {"workflows", "user_integrations"}}
+    assert {key[:2] for key in ours} == {("workflows", "webhook_secret"), ("user_integrations", "config")}
+    settings.CRYPTOGRAPHY_KEY, settings.CRYPTOGRAPHY_OLD_KEYS = NEW, [OLD]
+    rotate("--no-progress")
+    after = {key: value for key, value in raw_values().items() if key in ours}
+    assert all(opens_with_library_key(NEW, value) and not opens_with_library_key(OLD, value) for value in after.values())
+    assert Workflow.objects.get().webhook_secret == services_token[1]
+    assert SECRET in json.dumps(UserIntegration.objects.get().config)
