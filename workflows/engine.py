@@ -8,8 +8,11 @@
 - A step that fails with attempts left is `retrying` until `not_before` (backoff_seconds × 2^(n-1)); a
   `wait` step is `waiting` until its time. Either way the job ends and defers the next walk at that
   time (`schedule_at`): no worker sleeps.
-- Cancellation (page/API) sets the execution `cancelled`; the walker checks before and after every
-  step and stops (the step in flight finishes; its result is kept).
+- Consecutive database steps (storage, insights, condition) run in one transaction with their
+  recorded results: all of them commit, or none. Cancellation (page/API) sets the execution
+  `cancelled` (it waits for the walker's row lock); the walker checks at the start of each
+  transaction and after every outside step, and stops (the step in flight finishes; its result is
+  kept).
 - Every read and write is a transaction under the owner's RLS (`rls.end_user`), steps included.
 """
 
@@ -101,91 +104,96 @@ def _later(execution_id, when) -> None:
 
 def advance(execution_id) -> None:
     """Walk execution `execution_id` as far as it goes now (see the module's docstring)."""
-    owner = WorkflowExecution._base_manager.filter(pk=execution_id).values_list("user_id", flat=True).first()
-    user = AuthUser.objects.filter(pk=owner).first() if owner else None
+    found = WorkflowExecution._base_manager.filter(pk=execution_id).values_list("user_id", "workflow_version__definition").first()
+    user = AuthUser.objects.filter(pk=found[0]).first() if found else None
     if user is None:
         return
     ctx = steps.Context(user=user, as_user=partial(rls.end_user, rls.claims_for(user)))
-    version = WorkflowExecution._base_manager.filter(pk=execution_id).values_list("workflow_version__definition", flat=True).first()
-    for kind in {step["kind"] for step in (version or {}).get("steps", [])}:
+    for kind in {step["kind"] for step in found[1].get("steps", [])}:
         steps.prepare(kind)  # as the connection role, before acting as the owner
-    while _walk_one(execution_id, ctx):
+    while _walk(execution_id, ctx):
         pass
 
 
-def _walk_one(execution_id, ctx) -> bool:
-    """Run at most one step; True when the walk goes on."""
+def _store(execution) -> None:
+    """The walker's columns of the execution, in one UPDATE (its row is locked by this transaction)."""
+    WorkflowExecution.objects.filter(pk=execution.pk).update(**{name: getattr(execution, name) for name in WALKER_COLUMNS})
+
+
+WALKER_COLUMNS = ("status", "steps", "output", "error", "retries", "started_at", "completed_at")
+
+
+def _walk(execution_id, ctx) -> bool:
+    """One transaction as the owner: every step that can run inside it (database steps, a wait that
+    is over), up to the end, a later time, or an outside step, which then runs after it (its result
+    in a second transaction). True when the walk goes on."""
     with ctx.as_user():
         execution = _locked(execution_id)
         if execution is None or execution.status in FINAL:
             return False
-        now = timezone.now()
         if execution.status == ExecutionStatus.QUEUED:
-            execution.status, execution.started_at = ExecutionStatus.RUNNING, now
+            execution.status, execution.started_at = ExecutionStatus.RUNNING, timezone.now()
         step_list = execution.workflow_version.definition["steps"]
         results = execution.steps
-        action, what = plan(step_list, results, now)
-        if action == "finish":
-            failed = [s["id"] for s in step_list if results.get(s["id"], {}).get("status") == "failed"]
-            execution.status, execution.completed_at = what, now
-            execution.output = _leaves_output(step_list, results)
-            if failed:
-                execution.error = f"Step {failed[0]} failed: {results[failed[0]].get('error', '')}"[:MAX_ERROR]
-            execution.save()
-            return False
-        if action == "later":
-            execution.save()
-            _later(execution_id, what)
-            return False
-        step = what
-        state = results.get(step["id"], {})
-        if step["kind"] == "wait" and state.get("status") == "waiting":  # its time has come
-            results[step["id"]] = {**state, "status": "succeeded", "completed_at": now.isoformat(), "not_before": None,
-                                   "output": {"waited_seconds": step["params"]["seconds"]}}
-            execution.save()
-            return True
-        attempts = state.get("attempts", 0) + 1
-        if attempts > 1:
-            execution.retries += 1
-        try:
-            params = resolve(step.get("params", {}), {"input": execution.input, "steps": _outputs(results)})
-        except ValueError as exc:
-            results[step["id"]] = {**state, "status": "failed", "attempts": attempts, "error": str(exc), "completed_at": now.isoformat()}
-            execution.save()
-            return True
-        results[step["id"]] = {"status": "running", "attempts": attempts, "started_at": now.isoformat(), "output": None, "error": ""}
-        if step["kind"] == "wait":
-            when = now + timedelta(seconds=params["seconds"])
-            results[step["id"]] |= {"status": "waiting", "not_before": when.isoformat()}
-            execution.save()
-            return True  # the plan defers the next walk to its time (or goes on when it has come)
-        if step["kind"] in steps.TRANSACTIONAL:
-            execution.save()
-            return _run_transactional(execution, step, params, ctx)
-        execution.save()
+        while True:
+            now = timezone.now()
+            action, what = plan(step_list, results, now)
+            if action == "finish":
+                failed = [s["id"] for s in step_list if results.get(s["id"], {}).get("status") == "failed"]
+                execution.status, execution.completed_at = what, now
+                execution.output = _leaves_output(step_list, results)
+                if failed:
+                    execution.error = f"Step {failed[0]} failed: {results[failed[0]].get('error', '')}"[:MAX_ERROR]
+                _store(execution)
+                return False
+            if action == "later":
+                _store(execution)
+                _later(execution_id, what)
+                return False
+            step = what
+            state = results.get(step["id"], {})
+            if step["kind"] == "wait" and state.get("status") == "waiting":  # its time has come
+                results[step["id"]] = {**state, "status": "succeeded", "completed_at": now.isoformat(), "not_before": None,
+                                       "output": {"waited_seconds": step["params"]["seconds"]}}
+                continue
+            attempts = state.get("attempts", 0) + 1
+            if attempts > 1:
+                execution.retries += 1
+            try:
+                params = resolve(step.get("params", {}), {"input": execution.input, "steps": _outputs(results)})
+            except ValueError as exc:
+                results[step["id"]] = {**state, "status": "failed", "attempts": attempts, "error": str(exc), "completed_at": now.isoformat()}
+                continue
+            results[step["id"]] = {"status": "running", "attempts": attempts, "started_at": now.isoformat(), "output": None, "error": ""}
+            if step["kind"] == "wait":
+                results[step["id"]] |= {"status": "waiting", "not_before": (now + timedelta(seconds=params["seconds"])).isoformat()}
+                continue  # the plan defers the next walk to its time (or goes on when it has come)
+            if step["kind"] in steps.TRANSACTIONAL:
+                _record(execution, step, *_run_transactional(execution, step, params, ctx))
+                continue
+            _store(execution)  # an outside step: marked running, then run with no transaction open
+            break
     output, failure = _call(steps.OUTSIDE[step["kind"]], ctx, params)
     with ctx.as_user():
         execution = _locked(execution_id)
         if execution is None:
             return False
         _record(execution, step, output, failure)
-        execution.save()
+        _store(execution)
         return execution.status not in FINAL
 
 
-def _run_transactional(execution, step, params, ctx) -> bool:
-    """Inside the owner's open transaction: the action in a savepoint, then its result recorded."""
+def _run_transactional(execution, step, params, ctx):
+    """(output, failure) of a database step, run in a savepoint of the owner's open transaction: it
+    commits with its recorded result, or not at all."""
     try:
         with transaction.atomic():
-            output, failure = steps.TRANSACTIONAL[step["kind"]](ctx, params), None
+            return steps.TRANSACTIONAL[step["kind"]](ctx, params), None
     except steps.StepFailed as exc:
-        output, failure = None, exc
+        return None, exc
     except Exception:
         logger.exception("workflow step %s of execution %s failed", step["id"], execution.pk)
-        output, failure = None, steps.StepFailed(UNEXPECTED)
-    _record(execution, step, output, failure)
-    execution.save()
-    return True
+        return None, steps.StepFailed(UNEXPECTED)
 
 
 def _call(action, ctx, params):
