@@ -23,8 +23,8 @@ from partners.models import Partner
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
 from tests.conftest import token_for
-from tests.organizations.rows import org_rows
 from tests.hostile.payloads import BODIES, QUERIES, TOKENS
+from tests.organizations.rows import org_rows
 
 # The tables a hostile request must not change. The audit trail, request logs, security events and
 # the cache are left out: recording a refusal is their job.
