@@ -326,6 +326,8 @@ SPECTACULAR_SETTINGS = {
         "core.api.openapi.forbid_nul_in_query",
         "core.api.openapi.require_bodies_with_required_fields",
     ],
+    # Choice sets whose field names collide with another app's (a chat message's `role`).
+    "ENUM_NAME_OVERRIDES": {"OrganizationRoleEnum": "organizations.models.Role"},
 }
 
 # Request bodies: a 5 MiB ingestion batch (partners.ingest.MAX_BODY_BYTES) must be readable.

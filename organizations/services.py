@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -67,7 +68,7 @@ def role_of(user, organization_id) -> str | None:
 def memberships(user):
     """Every membership of `user`, with its organization, the personal one first."""
     return (Membership.objects.filter(user=user).select_related("organization")
-            .order_by("-organization__personal_for", "organization__name", "organization_id"))
+            .order_by(F("organization__personal_for_id").desc(nulls_last=True), "organization__name", "organization_id"))
 
 
 def personal_organization_id(user) -> uuid.UUID:

@@ -62,10 +62,11 @@ def demo_user():
 
 def test_every_installed_app_with_demo_data_declares_it_in_order():
     assert [(p.app_label, p.load.__module__) for p in demo.providers()] == [
-        ("sessions_app", "sessions_app.demo"), ("partners", "partners.demo"), ("chat", "chat.demo"), ("workflows", "workflows.demo"),
+        ("sessions_app", "sessions_app.demo"), ("partners", "partners.demo"), ("chat", "chat.demo"),
+        ("organizations", "organizations.demo"), ("workflows", "workflows.demo"),
     ]
     assert [p.app_label for p in demo.providers()] == [label for label in (a.split(".")[0] for a in settings.INSTALLED_APPS)
-                                                       if label in {"sessions_app", "partners", "chat", "workflows"}]
+                                                       if label in {"sessions_app", "partners", "chat", "organizations", "workflows"}]
 
 
 def test_twice_on_an_empty_database_is_the_same_state():

@@ -24,6 +24,7 @@ from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
 from tests.conftest import token_for
 from tests.hostile.payloads import BODIES, QUERIES, TOKENS
+from tests.organizations.rows import org_rows
 from workflows import services as workflow_services
 from workflows.models import UserIntegration, Workflow
 
@@ -33,6 +34,7 @@ UNCHANGED_TABLES = [
     '"auth"."users"', '"auth"."sessions"', "research_sessions", "draft_files", "analysis_sessions", "session_storage",
     "partners", "api_keys", "models", "ingestion_events", "insights", "partner_usage_daily",
     "ga4_credentials", "chat_sessions", "chat_messages", "retention_policies",
+    "organizations", "organization_members", "organization_invitations",
     "workflows", "workflow_versions", "workflow_executions", "user_integrations",
 ]
 
@@ -74,6 +76,7 @@ def rows(owner):
     message = client.post(f"/api/v1/chat/sessions/{chat}/messages/", {"content": {"type": "user", "text": "hi"}},
                           format="json").json()["assistant_message"]["id"]
     assert ChatSession.objects.filter(pk=chat).exists() and ChatMessage.objects.filter(pk=message).exists()
+    organization, member, invitation = org_rows(owner)
     workflow = workflow_services.save(Workflow(user=owner, name="Hostile", definition={"steps": [
         {"id": "pause", "kind": "wait", "params": {"seconds": 0}}]}), definition_changed=True)
     execution = workflow_services.start(workflow, {})
@@ -87,6 +90,8 @@ def rows(owner):
             "/api/v1/chat/sessions/": [chat, message],
             "/api/v1/chat/messages/": [message],
             "/api/v1/ga4/credentials": ["00000000-0000-4000-8000-000000000000"],
+            "/api/v1/organizations/{organization_id}/invitations/": [organization.pk, invitation.pk],
+            "/api/v1/organizations/": [organization.pk, member.pk],
             "/api/v1/workflows/": [workflow.pk],
             "/api/v1/workflow-executions/": [execution.pk],
             "/api/v1/integrations/": [integration.pk],

@@ -10,6 +10,7 @@ from chat.models import ChatMessage, ChatSession, GA4Credential
 from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner, RequestLog
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
+from tests.isolation.resources_organizations import ORG_RESOURCES  # noqa: F401  (the membership dimension)
 
 
 @dataclass(frozen=True)
