@@ -107,3 +107,8 @@ ORG_RESOURCES = [
         },
     ),
 ]
+
+
+from tests.isolation import resources_workflows_org  # noqa: E402 - each app declares its resources in its own file
+
+ORG_RESOURCES += resources_workflows_org.ORG_RESOURCES

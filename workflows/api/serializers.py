@@ -1,6 +1,6 @@
 from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from chat import services as chat_services
 from core.api.serializers import CharField, ModelSerializer
@@ -110,8 +110,14 @@ class IntegrationSerializer(ModelSerializer):
         read_only_fields = ["last_sync_at", "last_test"]
 
     def validate_organization(self, value):
-        if value is not None and not organizations.can_write(organizations.role_of(self.context["request"].user, value.pk)):
-            raise serializers.ValidationError("Share only with an organization where you may write (owner, admin, member).")
+        """Shared only with an organization where the caller may write: another organization is not
+        found (404), a viewer's is refused (403)."""
+        if value is not None:
+            role = organizations.role_of(self.context["request"].user, value.pk)
+            if role is None:
+                raise exceptions.NotFound("No such organization.")
+            if not organizations.can_write(role):
+                raise exceptions.PermissionDenied("Your role in this organization does not allow this.")
         return value
 
     def validate(self, attrs):
