@@ -210,3 +210,12 @@ def test_rotate_encryption_key_covers_integration_configs_and_webhook_secrets(se
     assert all(opens_with_library_key(NEW, value) and not opens_with_library_key(OLD, value) for value in after.values())
     assert Workflow.objects.get().webhook_secret == services_token[1]
     assert SECRET in json.dumps(UserIntegration.objects.get().config)
+
+
+def test_boolean_filters_take_true_or_false_only(user_a):
+    client = api_client(user_a)
+    make_workflow(user_a, [WAIT])
+    assert client.get("/api/v1/workflows/", {"is_active": "null"}).status_code == 400
+    assert client.get("/api/v1/integrations/", {"is_active": "1"}).status_code == 400
+    assert len(client.get("/api/v1/workflows/", {"is_active": "true"}).json()["results"]) == 1
+    assert client.get("/api/v1/workflows/", {"is_active": "false"}).json()["results"] == []

@@ -13,7 +13,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.api.errors import Conflict
-from core.api.filters import CreatedRangeFilterSet
+from core.api.filters import CreatedRangeFilterSet, TrueOrFalseFilter
 from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin, RowListMixin
 from core.throttle import FailureThrottle
 from organizations.api.permissions import OrganizationMixin, OrgRolePermission
@@ -31,6 +31,8 @@ from workflows.models import (
 
 
 class WorkflowFilter(CreatedRangeFilterSet):
+    is_active = TrueOrFalseFilter()
+
     class Meta:
         model = Workflow
         fields = ["is_active"]
@@ -176,6 +178,7 @@ class ExecutionViewSet(OrgScopedMixin, RLSMixin, RowListMixin, mixins.RetrieveMo
 
 class IntegrationFilter(CreatedRangeFilterSet):
     provider = django_filters.ChoiceFilter(choices=Provider.choices)
+    is_active = TrueOrFalseFilter()
 
     class Meta:
         model = UserIntegration
