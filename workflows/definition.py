@@ -108,6 +108,12 @@ SCHEMA = {
 }
 
 _validate = fastjsonschema.compile(SCHEMA)
+
+# The same, as OpenAPI 3.0 can say it (no `if`/`then`): each kind's params are described, and checked
+# by the full SCHEMA above (published as is at GET /api/v1/workflows/definition-schema).
+OPENAPI_SCHEMA = {**SCHEMA, "properties": {"steps": {**SCHEMA["properties"]["steps"], "items": {
+    key: value for key, value in STEP.items() if key != "allOf"} | {"description": "params by kind: " + "; ".join(
+        f"{kind}: {params['description']}" for kind, (params, _) in KINDS.items())}}}}
 REFERENCE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 REFERENCE_PATH = re.compile(r"^(?:steps\.([a-z][a-z0-9_]*)\.output(?:\.([A-Za-z0-9_\-]+))?(?:\.[A-Za-z0-9_\-]+)*|input(?:\.[A-Za-z0-9_\-]+)*)$")
 DEFAULT_RETRY = {"max_attempts": 1, "backoff_seconds": 2}

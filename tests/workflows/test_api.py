@@ -174,7 +174,7 @@ def test_integration_needs_a_url_and_ga4_needs_own_credential(user_a, user_b):
     assert client.post("/api/v1/integrations/", {"provider": "webhook", "name": "x"}, format="json").status_code == 400
     theirs = GA4Credential.objects.create(user=user_b, property_id="1234", property_name="b")
     refused = client.post("/api/v1/integrations/", {"provider": "ga4", "name": "x", "ga4_credential": str(theirs.pk)}, format="json")
-    assert refused.status_code == 400
+    assert refused.status_code == 404  # another user's credential does not exist for this one
     mine = GA4Credential.objects.create(user=user_a, property_id="1234", property_name="a")
     assert client.post("/api/v1/integrations/", {"provider": "ga4", "name": "x", "ga4_credential": str(mine.pk)}, format="json").status_code == 201
 

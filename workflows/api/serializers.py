@@ -9,7 +9,7 @@ from workflows import definition, scheduler
 from workflows.models import Provider, UserIntegration, Workflow, WorkflowExecution, WorkflowVersion
 
 
-@extend_schema_field(definition.SCHEMA)
+@extend_schema_field(definition.OPENAPI_SCHEMA)
 class DefinitionField(serializers.JSONField):
     """A workflow definition: the compiled JSON Schema, then the graph checks; field errors keyed by
     the step's place (`definition.steps[1].needs`)."""
@@ -102,6 +102,10 @@ class IntegrationSerializer(ModelSerializer):
 
     config = IntegrationConfigSerializer(write_only=True, required=False)
     config_summary = serializers.DictField(read_only=True)
+    organization = serializers.UUIDField(source="organization_id", required=False, allow_null=True,
+                                         help_text="Share with this organization (you must be a writer there).")
+    ga4_credential = serializers.UUIDField(source="ga4_credential_id", required=False, allow_null=True,
+                                           help_text="provider ga4: one of your GA4 credentials (ignored for other providers).")
 
     class Meta:
         model = UserIntegration
@@ -113,7 +117,7 @@ class IntegrationSerializer(ModelSerializer):
         """Shared only with an organization where the caller may write: another organization is not
         found (404), a viewer's is refused (403)."""
         if value is not None:
-            role = organizations.role_of(self.context["request"].user, value.pk)
+            role = organizations.role_of(self.context["request"].user, value)
             if role is None:
                 raise exceptions.NotFound("No such organization.")
             if not organizations.can_write(role):
@@ -126,17 +130,16 @@ class IntegrationSerializer(ModelSerializer):
             raise serializers.ValidationError({"provider": ["The provider of an integration cannot change."]})
         config = attrs.get("config")
         if provider == Provider.GA4:
-            credential = attrs.get("ga4_credential", getattr(self.instance, "ga4_credential", None))
-            try:
-                chat_services.credential_for(self.context["request"].user, getattr(credential, "pk", None))
-            except chat_services.CredentialNotYours:
-                raise serializers.ValidationError({"ga4_credential": ["Not one of your GA4 credentials."]}) from None
-            if credential is None:
+            credential_id = attrs.get("ga4_credential_id", getattr(self.instance, "ga4_credential_id", None))
+            if credential_id is None:
                 raise serializers.ValidationError({"ga4_credential": ["A ga4 integration links one of your GA4 credentials."]})
+            try:
+                chat_services.credential_for(self.context["request"].user, credential_id)
+            except chat_services.CredentialNotYours:
+                raise exceptions.NotFound("No such GA4 credential.") from None
             attrs["config"] = {}
         else:
-            if attrs.get("ga4_credential") is not None:
-                raise serializers.ValidationError({"ga4_credential": ["Only a ga4 integration links a GA4 credential."]})
+            attrs["ga4_credential_id"] = None
             if self.instance is None and not (config or {}).get("url"):
                 raise serializers.ValidationError({"config": {"url": ["This field is required."]}})
             if config is not None and self.instance is not None:  # a partial config keeps what it does not name
