@@ -113,10 +113,10 @@ def signup(request):
         else:
             sign_in_session(request, user)
             messages.success(request, "Welcome! Your account is ready.")
-            return redirect("/")
+            return redirect(_next_url(request))
     elif request.method == "POST":
         status = 400
-    return render(request, "accounts/signup.html", {"form": form}, status=status)
+    return render(request, "accounts/signup.html", {"form": form, "next": _next_url(request)}, status=status)
 
 
 @without_rls

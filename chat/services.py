@@ -5,6 +5,8 @@ from django.db.models.functions import Now
 
 from chat import tasks
 from chat.models import ChatMessage, ChatSession, GA4Credential
+from chat.responders import runner
+from core import rls
 
 DEFAULT_TITLE = "New chat"
 TITLE_FROM_QUESTION = 80  # characters of the first question that become an untitled chat's title
@@ -24,10 +26,21 @@ def credential_for(user, credential_id):
     return credential
 
 
-def ask(session: ChatSession, text: str) -> tuple[ChatMessage, ChatMessage]:
+def credential_choices(user) -> list[tuple[str, str]]:
+    """(id, property name) of the user's GA4 credentials, for a form's choice list."""
+    return [(str(pk), name or property_id) for pk, name, property_id in
+            GA4Credential.objects.for_user(user).order_by("property_name").values_list("pk", "property_name", "property_id")]
+
+
+def demo_credential_id(user):
+    """The id of `user`'s credential for the built-in demo property (load_demo's), or None."""
+    return GA4Credential.objects.for_user(user).filter(is_demo=True).values_list("pk", flat=True).first()
+
+
+def ask(session: ChatSession, text: str, *, queue: bool = True) -> tuple[ChatMessage, ChatMessage]:
     """Store a question and the `pending` answer to it, and queue the job that makes the answer
-    (`chat.tasks.answer`), all in the caller's transaction. Two INSERTs: their `created_at`
-    (clock_timestamp()) keep them in order."""
+    (`chat.tasks.answer`; `queue=False`: the caller makes it), all in the caller's transaction. Two
+    INSERTs: their `created_at` (clock_timestamp()) keep them in order."""
     text = text.strip()
     question = ChatMessage.objects.create(
         session=session, tenant_id=session.tenant_id, role=ChatMessage.Role.USER,
@@ -42,8 +55,27 @@ def ask(session: ChatSession, text: str) -> tuple[ChatMessage, ChatMessage]:
         changes["title"] = _title(text)
     ChatSession.objects.filter(pk=session.pk).update(**changes)
     session.refresh_from_db(fields=list(changes))
-    tasks.defer_answer(answer)
+    if queue:
+        tasks.defer_answer(answer)
     return question, answer
+
+
+def answer_now(user, text: str, credential_id=None) -> dict:
+    """For callers already on a worker (a workflow step): a new chat session of `user` (on the GA4
+    credential `credential_id`, one of theirs) asks `text`, and the answer is made here and now by
+    the same runner as `chat.answer`. Each write is a transaction under the user's RLS; run it
+    outside any transaction. Returns the answer: status, its text, content, error and the ids.
+    Raises CredentialNotYours."""
+    claims = rls.claims_for(user)
+    with rls.end_user(claims):
+        credential = credential_for(user, credential_id)
+        session = ChatSession.objects.create(user=user, credential=credential, title=_title(text))
+        _, answer = ask(session, text, queue=False)
+    runner.answer(answer.pk, user.pk)
+    with rls.end_user(claims):
+        made = ChatMessage.objects.filter(pk=answer.pk).values("status", "content", "error").get()
+    return {"session_id": str(session.pk), "message_id": str(answer.pk), "status": made["status"],
+            "answer": (made["content"] or {}).get("answer", ""), "content": made["content"], "error": made["error"]}
 
 
 class NotEditable(ValueError):

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "partners",
     "audit",
     "chat",
+    "organizations",
+    "workflows",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.end_user",
+                "organizations.context_processors.organizations",
             ],
         },
     },
@@ -242,6 +245,7 @@ JOBS_SCHEDULES = {
     "generate_insights": env.str("SCHEDULE_GENERATE_INSIGHTS", default="41 2 * * *"),  # nightly
     "retry_stalled_jobs": env.str("SCHEDULE_RETRY_STALLED_JOBS", default="* * * * * */10"),  # every ten seconds
     "delete_old_jobs": env.str("SCHEDULE_DELETE_OLD_JOBS", default="51 4 * * *"),  # daily
+    "workflow_schedules": env.str("SCHEDULE_WORKFLOW_SCHEDULES", default="* * * * *"),  # every minute
 }
 JOBS_KEEP_FINISHED_HOURS = env.int("JOBS_KEEP_FINISHED_HOURS", default=14 * 24)  # finished jobs kept this long
 
@@ -277,6 +281,13 @@ AUDIT_CAPTURE_EXCLUDE = env.list("AUDIT_CAPTURE_EXCLUDE", default=[
 # A failed audit write raises instead of being logged: on under pytest (PYTEST_VERSION), off in production.
 AUDIT_STRICT = env.bool("AUDIT_STRICT", default=bool(env.str("PYTEST_VERSION", default="")))
 AUDIT_HTTP_TIMEOUT = env.float("AUDIT_HTTP_TIMEOUT", default=10.0)  # seconds, default of audit.http_client()
+
+# --- Workflows (docs/workflows.md) ----------------------------------------------------------------
+WORKFLOW_HTTP_TIMEOUT = env.float("WORKFLOW_HTTP_TIMEOUT", default=10.0)  # seconds, an http step's call
+WORKFLOW_HTTP_MAX_RESPONSE_BYTES = env.int("WORKFLOW_HTTP_MAX_RESPONSE_BYTES", default=64 * 1024)  # read at most
+# Integrations may call loopback/private addresses only when this is on (tests, a private deployment).
+WORKFLOW_HTTP_ALLOW_PRIVATE = env.bool("WORKFLOW_HTTP_ALLOW_PRIVATE", default=False)
+WORKFLOW_WEBHOOK_RATE = {"calls": env.int("WORKFLOW_WEBHOOK_RATE_CALLS", default=60), "window": env.int("WORKFLOW_WEBHOOK_RATE_WINDOW", default=60)}
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -315,6 +326,8 @@ SPECTACULAR_SETTINGS = {
         "core.api.openapi.forbid_nul_in_query",
         "core.api.openapi.require_bodies_with_required_fields",
     ],
+    # Choice sets whose field names collide with another app's (a chat message's `role`).
+    "ENUM_NAME_OVERRIDES": {"OrganizationRoleEnum": "organizations.models.Role"},
 }
 
 # Request bodies: a 5 MiB ingestion batch (partners.ingest.MAX_BODY_BYTES) must be readable.

@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("partners.api.urls")),
     path("", include("chat.api.urls")),
     path("", include("audit.api.urls")),
+    path("", include("organizations.api.urls")),
+    path("", include("workflows.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +32,8 @@ urlpatterns = [
     path("partner/", include("partners.urls")),
     path("activity/", include("audit.urls")),
     path("chat/", include("chat.urls")),
+    path("organizations/", include("organizations.urls")),
+    path("workflows/", include("workflows.urls")),
     path("", include("sessions_app.urls")),
 ]
 

@@ -18,8 +18,16 @@ AUTH_USERS_TABLE = '"auth"."users"'
 
 
 def owned_models():
-    """The managed models that declare an owner: the tables the two isolation layers must cover."""
-    return [model for model in apps.get_models() if model._meta.managed and getattr(model, "owner_path", None)]
+    """The managed models that declare an owner, or scope themselves otherwise (`visible_to`): the
+    tables the two isolation layers must cover."""
+    return [model for model in apps.get_models() if model._meta.managed
+            and (getattr(model, "owner_path", None) or scopes_itself(model))]
+
+
+def scopes_itself(model) -> bool:
+    """Whether the model's queryset says itself which rows a user sees (OwnedQuerySet.visible_to)."""
+    queryset = type(model._default_manager.all())
+    return issubclass(queryset, OwnedQuerySet) and queryset.visible_to is not OwnedQuerySet.visible_to
 
 
 def owner_of(model, path):
@@ -54,7 +62,7 @@ def check_owners(app_configs=None, **kwargs):
                     obj=model,
                     id="core.E001",
                 ))
-        elif isinstance(model._default_manager.all(), OwnedQuerySet):
+        elif isinstance(model._default_manager.all(), OwnedQuerySet) and not scopes_itself(model):
             errors.append(checks.Error(
                 f"{model._meta.label} is scoped by OwnedQuerySet but declares no owner_path.",
                 hint="Inherit core.models.OwnedModel, or set owner_path to the foreign keys that reach the owner.",

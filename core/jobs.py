@@ -105,11 +105,13 @@ def _connection_role():
             cursor.execute("SELECT set_config('role', %s, true)", [role])
 
 
-def defer(task, *, lock: str | None = None, queueing_lock: str | None = None, **kwargs) -> int | None:
+def defer(task, *, lock: str | None = None, queueing_lock: str | None = None, schedule_at: datetime | None = None,
+          **kwargs) -> int | None:
     """Queue `task(**kwargs)` in the current transaction (committed with it, gone with its rollback)
     and return the job id; None when a job with this `queueing_lock` is already waiting (it will do
-    the same work)."""
-    options = {key: value for key, value in {"lock": lock, "queueing_lock": queueing_lock}.items() if value is not None}
+    the same work). `schedule_at`: not before then."""
+    options = {key: value for key, value in {"lock": lock, "queueing_lock": queueing_lock, "schedule_at": schedule_at}.items()
+               if value is not None}
     try:
         with _connection_role():
             return task.configure(**options).defer(**kwargs)

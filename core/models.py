@@ -55,7 +55,12 @@ class OwnedQuerySet(models.QuerySet):
     def for_user(self, user):
         if user is None:
             return self.none()
-        return self.filter(**{self.model.owner_path: user})
+        return self.filter(self.visible_to(user))
+
+    def visible_to(self, user) -> models.Q:
+        """The rows `user` may see. A queryset whose rows are reached otherwise than through one owner
+        (an organization's members: organizations.scoping) overrides this, and needs no owner_path."""
+        return models.Q(**{self.model.owner_path: user})
 
 
 class OwnedModel(TimestampedModel):

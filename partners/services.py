@@ -158,3 +158,24 @@ def record_security_event(event_type: str, request, details: dict, partner_id=No
         partner_id=partner_id,
         user_id=user_id,
     )
+
+
+def register_insight_models() -> None:
+    """The registry rows of the built-in insight models, written as the connection role (the
+    registry is staff-written): call before `generate_insights_for_user` under an end user's RLS."""
+    from partners import insights
+
+    insights.ensure_registered()
+
+
+def generate_insights_for_user(user, models: list[str] | None = None) -> list[dict]:
+    """Run the built-in insight models (all, or those named) for `user`'s partner and return the new
+    insights (model, content). Raises LookupError when the user has no partner profile, KeyError
+    for an unknown model. Runs in the caller's transaction (under the user's RLS for end users)."""
+    from partners import insights
+
+    partner = Partner.objects.for_user(user).first()
+    if partner is None:
+        raise LookupError("You have no partner profile: create one in the partner portal first.")
+    made = insights.generate(partner, models)
+    return [{"id": str(row.pk), "model": row.model.name, "content": row.content} for row in made]

@@ -2,6 +2,7 @@
 
 import audit
 from sessions_app import codecs
+from sessions_app.models import AnalysisSession
 from sessions_app.storage import Entry, SessionStorage, StorageError
 
 
@@ -41,3 +42,13 @@ def describe(session, source_key: str, target_key: str) -> Entry:
             "result_bytes": stored.size_bytes,
         }
     return stored
+
+
+def analysis_session(user, session_id) -> AnalysisSession | None:
+    """`user`'s analysis session with this id, or None (another user's is None too)."""
+    return AnalysisSession.objects.for_user(user).filter(pk=session_id).first()
+
+
+def store_value(session, key: str, value) -> Entry:
+    """Store `value` (JSON, or text) under `key` in the session: SessionStorage.set's rules and errors."""
+    return SessionStorage(session).set(key, value)

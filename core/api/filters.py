@@ -2,6 +2,7 @@ import datetime
 import functools
 
 import django_filters
+from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
 
 
@@ -78,3 +79,19 @@ def _declared_parameters(filterset_class) -> tuple | None:
     if not all(type(f).filter.__module__.startswith("django_filters.") for f in filterset_class.base_filters.values()):
         return None
     return tuple(filterset_class.base_filters)
+
+
+class _TrueOrFalse(forms.Field):
+    """`true` or `false`, as the schema's boolean says (django-filter's own also takes `null`, `1`,
+    `unknown`... and reads some of them as "no filter")."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Must be true or false.")
+
+
+class TrueOrFalseFilter(django_filters.BooleanFilter):
+    field_class = _TrueOrFalse

@@ -41,6 +41,7 @@ from partners.models import Partner
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
 from tests.conftest import token_for
+from tests.organizations.rows import org_rows
 
 MAX_EXAMPLES = 30  # generated cases per operation (the coverage phase adds its own, bounded ones)
 # Under CI the cases are the same on every run, so a red build is reproducible with `CI=true bin/test
@@ -112,7 +113,10 @@ def fuzz_rows(fuzz_user):
     draft = DraftFile.objects.create(session=session, file_name="draft.md", content="# Draft\n")
     analysis = AnalysisSession.objects.create(user=fuzz_user, name="Fuzzed analysis")
     SessionStorage(analysis).set("fuzzed", {"a": 1})
-    return {"/api/v1/research-sessions/": [session.pk, draft.pk], "/api/v1/analysis-sessions/": [analysis.pk, "fuzzed"]}
+    organization, member, invitation = org_rows(fuzz_user)
+    return {"/api/v1/research-sessions/": [session.pk, draft.pk], "/api/v1/analysis-sessions/": [analysis.pk, "fuzzed"],
+            "/api/v1/organizations/{organization_id}/invitations/": [organization.pk, invitation.pk],
+            "/api/v1/organizations/": [organization.pk, member.pk]}
 
 
 @pytest.fixture

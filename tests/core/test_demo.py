@@ -24,6 +24,7 @@ from partners.models import ApiKey, IngestionEvent, Insight, Partner
 from sessions_app import demo as sessions_demo
 from sessions_app.models import AnalysisSession, AnalysisStatus, ResearchSession, StoredValue
 from sessions_app.storage import SessionStorage
+from workflows import demo as workflows_demo
 
 pytestmark = pytest.mark.django_db
 KEY = re.compile(r"epai_[A-Za-z0-9_\-]{20,}")
@@ -62,9 +63,10 @@ def demo_user():
 def test_every_installed_app_with_demo_data_declares_it_in_order():
     assert [(p.app_label, p.load.__module__) for p in demo.providers()] == [
         ("sessions_app", "sessions_app.demo"), ("partners", "partners.demo"), ("chat", "chat.demo"),
+        ("organizations", "organizations.demo"), ("workflows", "workflows.demo"),
     ]
     assert [p.app_label for p in demo.providers()] == [label for label in (a.split(".")[0] for a in settings.INSTALLED_APPS)
-                                                       if label in {"sessions_app", "partners", "chat"}]
+                                                       if label in {"sessions_app", "partners", "chat", "organizations", "workflows"}]
 
 
 def test_twice_on_an_empty_database_is_the_same_state():
@@ -75,8 +77,9 @@ def test_twice_on_an_empty_database_is_the_same_state():
 
     counts = first["counts"]
     assert counts["research_sessions"] == 3 and counts["analysis_sessions"] == 1 and counts["partners"] == 1
-    assert counts["session_storage"] == 8 and counts["ga4_credentials"] == 1 and counts["chat_sessions"] == 1
-    assert counts["chat_messages"] == 2 * len(chat_demo.QUESTIONS)
+    # The demo workflow's ask_chat step asked once in a chat session of its own.
+    assert counts["session_storage"] == 8 and counts["ga4_credentials"] == 1 and counts["chat_sessions"] == 2
+    assert counts["chat_messages"] == 2 * len(chat_demo.QUESTIONS) + 2
     assert counts["usage"] == (counts["ingestion_events"], counts["insights"])  # the rollup kept by the ingestion's triggers
     assert counts["insights"] == 2 * partners_demo.SHOWN_DAYS
     # The key's plaintext: once, when it was made.
@@ -131,7 +134,8 @@ def test_a_run_refreshes_what_would_expire_and_restores_what_went():
     assert all(e.expires_at > timezone.now() + timedelta(days=300) for e in storage.entries())
     assert AnalysisSession.objects.get(pk=session.pk).status == AnalysisStatus.ACTIVE
     assert GA4Credential.objects.get(user=user).status == GA4Credential.Status.ACTIVE
-    assert set(ChatMessage.objects.filter(role=ChatMessage.Role.ASSISTANT).values_list("status", flat=True)) == {"complete"}
+    assert set(ChatMessage.objects.filter(role=ChatMessage.Role.ASSISTANT, session__title=chat_demo.CHAT_TITLE)
+               .values_list("status", flat=True)) == {"complete"}
 
 
 def test_the_demo_user_sees_every_product_through_the_pages(pages):
@@ -139,7 +143,7 @@ def test_the_demo_user_sees_every_product_through_the_pages(pages):
     user = demo_user()
     client = pages(user)
     analysis = AnalysisSession.objects.get(user=user)
-    chat = ChatSession.objects.get(user=user)
+    chat = ChatSession.objects.get(user=user, title=chat_demo.CHAT_TITLE)
     research = ResearchSession.objects.get(user=user, title="Churn drivers, Q3")
     expected = {
         "/": ["Market sizing for EU analytics", "Churn drivers, Q3", "Pricing page experiment"],
@@ -154,6 +158,8 @@ def test_the_demo_user_sees_every_product_through_the_pages(pages):
         "/chat/": [chat_demo.CHAT_TITLE],
         f"/chat/{chat.pk}/": [*chat_demo.QUESTIONS, "By device category, desktop leads"],
         "/chat/ga4/": [demo_property.PROPERTY_NAME],
+        "/workflows/": [workflows_demo.NAME],
+        "/workflows/executions/?status=succeeded": [workflows_demo.NAME],
     }
     for url, texts in expected.items():
         page = client.get(url)

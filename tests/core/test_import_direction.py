@@ -19,7 +19,11 @@ ALLOWED = {
     "sessions_app": {"core", "accounts", "audit"},
     "partners": {"core", "accounts", "audit"},
     "chat": {"core", "accounts", "audit"},
+    "organizations": {"core", "accounts", "audit"},
+    # The one orchestrator (DESIGN.md): the other domain apps only through their services and tasks.
+    "workflows": {"core", "accounts", "audit", "organizations", "chat", "sessions_app", "partners"},
 }
+SERVICES_ONLY = {"workflows": {"chat", "sessions_app", "partners"}}
 PUBLIC_ONLY = {"audit"}
 PACKAGES = set(ALLOWED) | {"config"}
 
@@ -46,6 +50,8 @@ def violations(package, root=ROOT):
             where = f"{path.relative_to(root)}:{line} imports {module}"
             if target not in ALLOWED[package]:
                 found.append(where)
+            elif target in SERVICES_ONLY.get(package, ()) and rest.split(".")[0] not in {"services", "tasks"}:
+                found.append(where + f" (use {target}.services or {target}.tasks)")
             elif target in PUBLIC_ONLY and rest and rest.split(".")[0] not in public_names(root / target):
                 found.append(where + f" (use `import {target}` and its public functions)")
     return found

@@ -24,6 +24,9 @@ from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
 from tests.conftest import token_for
 from tests.hostile.payloads import BODIES, QUERIES, TOKENS
+from tests.organizations.rows import org_rows
+from workflows import services as workflow_services
+from workflows.models import UserIntegration, Workflow
 
 # The tables a hostile request must not change. The audit trail, request logs, security events and
 # the cache are left out: recording a refusal is their job.
@@ -31,6 +34,8 @@ UNCHANGED_TABLES = [
     '"auth"."users"', '"auth"."sessions"', "research_sessions", "draft_files", "analysis_sessions", "session_storage",
     "partners", "api_keys", "models", "ingestion_events", "insights", "partner_usage_daily",
     "ga4_credentials", "chat_sessions", "chat_messages", "retention_policies",
+    "organizations", "organization_members", "organization_invitations",
+    "workflows", "workflow_versions", "workflow_executions", "user_integrations",
 ]
 
 
@@ -71,6 +76,12 @@ def rows(owner):
     message = client.post(f"/api/v1/chat/sessions/{chat}/messages/", {"content": {"type": "user", "text": "hi"}},
                           format="json").json()["assistant_message"]["id"]
     assert ChatSession.objects.filter(pk=chat).exists() and ChatMessage.objects.filter(pk=message).exists()
+    organization, member, invitation = org_rows(owner)
+    workflow = workflow_services.save(Workflow(user=owner, name="Hostile", definition={"steps": [
+        {"id": "pause", "kind": "wait", "params": {"seconds": 0}}]}), definition_changed=True)
+    execution = workflow_services.start(workflow, {})
+    hook_token, _ = workflow_services.rotate_webhook(workflow)
+    integration = UserIntegration.objects.create(user=owner, provider="webhook", name="Hostile", config={"url": "https://hooks.example/"})
     return {
         "key": key,
         "paths": {
@@ -79,6 +90,12 @@ def rows(owner):
             "/api/v1/chat/sessions/": [chat, message],
             "/api/v1/chat/messages/": [message],
             "/api/v1/ga4/credentials": ["00000000-0000-4000-8000-000000000000"],
+            "/api/v1/organizations/{organization_id}/invitations/": [organization.pk, invitation.pk],
+            "/api/v1/organizations/": [organization.pk, member.pk],
+            "/api/v1/workflows/": [workflow.pk],
+            "/api/v1/workflow-executions/": [execution.pk],
+            "/api/v1/integrations/": [integration.pk],
+            "/api/v1/hooks/workflows/": [hook_token],
         },
     }
 

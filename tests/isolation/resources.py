@@ -10,6 +10,7 @@ from chat.models import ChatMessage, ChatSession, GA4Credential
 from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner, RequestLog
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
+from tests.isolation.resources_organizations import ORG_RESOURCES  # noqa: F401  (the membership dimension)
 
 
 @dataclass(frozen=True)
@@ -240,3 +241,8 @@ AUDIT_FEEDS = [
 EXEMPT = {
     "partners.SecurityEvent": "staff only: RLS on with no policy, read in the admin; no end-user endpoint or page",
 }
+
+from tests.isolation import resources_workflows  # noqa: E402 - each app declares its resources in its own file
+
+RESOURCES += resources_workflows.RESOURCES
+EXEMPT |= resources_workflows.EXEMPT

@@ -4,7 +4,8 @@ ship without the cross-tenant tests."""
 import pytest
 from django.apps import apps
 
-from tests.isolation.resources import AUDIT_FEEDS, EXEMPT, PARTNER_TABLES, RESOURCES
+from organizations.models import Membership, Organization, Role
+from tests.isolation.resources import AUDIT_FEEDS, EXEMPT, ORG_RESOURCES, PARTNER_TABLES, RESOURCES
 
 AUTH_USERS = '"auth"."users"'
 
@@ -27,6 +28,9 @@ def test_every_owned_model_is_in_the_matrix_or_exempt(user_a):
     covered = {type(resource.make(user_a))._meta.label for resource in RESOURCES}
     covered |= {model._meta.label for model in PARTNER_TABLES}
     covered |= {feed.model._meta.label for feed in AUDIT_FEEDS}
+    organization = Organization.objects.create(name="Coverage", slug="coverage")
+    Membership.objects.create(organization=organization, user=user_a, role=Role.OWNER)
+    covered |= {type(resource.make(organization, user_a))._meta.label for resource in ORG_RESOURCES}
     missing = owned_models() - covered - set(EXEMPT)
     assert not missing, f"declare {sorted(missing)} in tests/isolation/resources.py (or in EXEMPT, with a reason)"
 
