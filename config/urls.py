@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("partners.api.urls")),
     path("", include("chat.api.urls")),
     path("", include("audit.api.urls")),
+    path("", include("privacy.api.urls")),
 ]
 
 urlpatterns = [
