@@ -13,6 +13,7 @@ import fastjsonschema
 from django.db import connection
 from django.utils import timezone
 
+from privacy import tasks
 from privacy.models import AppScope, Gate
 
 MAX_EVENTS = 1000
@@ -238,6 +239,8 @@ def store(user_id, events: dict[str, list[dict]]) -> dict:
                     written.discard(event["id"])  # its first copy
                 else:
                     duplicates.append(event["id"])
+        if stored.get("file_events"):
+            tasks.defer_rebuild(user_id)  # patterns and relationships, on the workers
         if any(gated.dropped.values()):
             cursor.execute(COUNT_DROPS, {"user": user_id, "drops": json.dumps(gated.dropped)})
     received = sum(len(batch) for batch in events.values())

@@ -9,6 +9,7 @@ from django.db import connection
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from core import rls
 from privacy.models import FileEvent, PrivacyPrefs, TelemetryEvent, TransparencyLogEntry
 
 PREFS_FIELDS = ("consent_given", "monitoring_enabled", "data_retention_days", "mfa_required")
@@ -109,3 +110,11 @@ def health() -> dict:
         cursor.execute("SELECT public.privacy_guardian_health_check()")
         value = cursor.fetchone()[0]
     return json.loads(value) if isinstance(value, str) else value
+
+
+def record_rls_violation(claims: dict, table: str, attempted_user_id, operation: str) -> None:
+    """audit_rls_violation(), run as the caller (`claims`), in the transaction that follows the
+    refused one: the audit trail names who tried."""
+    rls.act_as(claims)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT public.audit_rls_violation(%s, %s, %s)", [table, attempted_user_id, operation])

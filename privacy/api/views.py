@@ -4,7 +4,7 @@ guardian's health, and the agent's batch ingestion. Every request runs under RLS
 the user's preferences require MFA, a Supabase session must be at `aal2` (device tokens are
 machine credentials, made at `aal2` then)."""
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import SupabaseJWTAuthentication
+from core import rls
 from core.api import errors
 from core.api.pagination import CursorPagination
 from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin
@@ -41,8 +42,27 @@ def mfa_refused(user, aal: str | None) -> bool:
     return aal != "aal2" and PrivacyPrefs.objects.for_user(user).filter(mfa_required=True).exists()
 
 
+def rls_refusal(exc) -> bool:
+    """Whether PostgreSQL refused a write for row-level security (SQLSTATE 42501, "violates row-level
+    security policy")."""
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == "42501" and "row-level security" in str(cause)
+
+
 class PrivacyMixin(RLSMixin):
     authentication_classes = [SupabaseJWTAuthentication]
+    rls_table = ""  # the table a refused write was for, in the audit trail
+
+    def handle_exception(self, exc):
+        """A write the database refused for RLS: recorded by audit_rls_violation() once the
+        request's transaction has rolled back, as the caller; answered 404 like any row not theirs."""
+        if isinstance(exc, DatabaseError) and rls_refusal(exc) and isinstance(self.request.auth, dict):
+            claims, operation = self.request.auth, self.request.method
+            rls.after_transaction(self.request, lambda response: services.record_rls_violation(
+                claims, self.rls_table, getattr(exc, "attempted_user_id", None), operation))
+            transaction.set_rollback(True)
+            exc = exceptions.NotFound()
+        return super().handle_exception(exc)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authenticated, and acting as the user
