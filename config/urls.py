@@ -31,6 +31,7 @@ urlpatterns = [
     path("partner/", include("partners.urls")),
     path("activity/", include("audit.urls")),
     path("chat/", include("chat.urls")),
+    path("privacy/", include("privacy.urls")),
     path("", include("sessions_app.urls")),
 ]
 
