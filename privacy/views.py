@@ -13,7 +13,7 @@ from django.db.models.functions import TruncDay
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.pages import end_user_required
 from privacy import devicetokens, services
@@ -136,6 +136,8 @@ def _create(request, form, resource: str, duplicate: str, form_name: str):
 
 def _remove(request, model, pk, resource: str):
     instance = get_object_or_404(model.objects.for_user(request.end_user), pk=pk)
+    if request.method != "POST":  # an object's action URL, opened: its place on the dashboard
+        return redirect("privacy:dashboard")
     old = services.snapshot(instance)
     instance.delete()
     services.log_change(request.end_user, f"{resource}_removed", instance, old)
@@ -148,10 +150,12 @@ def add_app(request):
     return _create(request, AppForm(request.POST), "app", "This app is on your allowlist already.", "app_form")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @privacy_page
 def toggle_app(request, pk):
     app = get_object_or_404(AllowedApp.objects.for_user(request.end_user), pk=pk)
+    if request.method != "POST":
+        return redirect("privacy:dashboard")
     old = services.snapshot(app)
     app.enabled = not app.enabled
     app.save(update_fields=["enabled"])
@@ -159,7 +163,7 @@ def toggle_app(request, pk):
     return redirect("privacy:dashboard")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @privacy_page
 def remove_app(request, pk):
     return _remove(request, AllowedApp, pk, "app")
@@ -182,7 +186,7 @@ def save_signal(request):
     return redirect("privacy:dashboard")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @privacy_page
 def remove_signal(request, pk):
     return _remove(request, SignalToggle, pk, "signal")

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from rest_framework import serializers
 
 from core.api import serializers as api_serializers
@@ -15,10 +17,15 @@ from privacy.models import (
 
 
 class PrefsSerializer(api_serializers.ModelSerializer):
+    updated_at = serializers.SerializerMethodField(help_text="Null until the preferences are first changed.")
+
     class Meta:
         model = PrivacyPrefs
         fields = ["consent_given", "monitoring_enabled", "data_retention_days", "mfa_required", "last_reviewed_at", "updated_at"]
         read_only_fields = ["last_reviewed_at", "updated_at"]
+
+    def get_updated_at(self, prefs) -> datetime | None:
+        return None if prefs._state.adding else prefs.updated_at
 
 
 class AllowedAppSerializer(api_serializers.ModelSerializer):

@@ -97,7 +97,6 @@ class PrefsView(PrivacyMixin, APIView):
 class LoggedViewSet(PrivacyMixin, OwnedModelViewSet):
     """CRUD whose every change writes the user's transparency log; a second row with the same key is 409."""
 
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     resource = ""
     duplicate = ""
 
