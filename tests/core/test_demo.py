@@ -61,10 +61,10 @@ def demo_user():
 
 def test_every_installed_app_with_demo_data_declares_it_in_order():
     assert [(p.app_label, p.load.__module__) for p in demo.providers()] == [
-        ("sessions_app", "sessions_app.demo"), ("partners", "partners.demo"), ("chat", "chat.demo"),
+        ("sessions_app", "sessions_app.demo"), ("partners", "partners.demo"), ("chat", "chat.demo"), ("privacy", "privacy.demo"),
     ]
     assert [p.app_label for p in demo.providers()] == [label for label in (a.split(".")[0] for a in settings.INSTALLED_APPS)
-                                                       if label in {"sessions_app", "partners", "chat"}]
+                                                       if label in {"sessions_app", "partners", "chat", "privacy"}]
 
 
 def test_twice_on_an_empty_database_is_the_same_state():
@@ -154,6 +154,7 @@ def test_the_demo_user_sees_every_product_through_the_pages(pages):
         "/chat/": [chat_demo.CHAT_TITLE],
         f"/chat/{chat.pk}/": [*chat_demo.QUESTIONS, "By device category, desktop leads"],
         "/chat/ga4/": [demo_property.PROPERTY_NAME],
+        "/privacy/": ["chain intact", "[REDACTED_EMAIL]", "/home/[USER]/shop", "vscode"],
     }
     for url, texts in expected.items():
         page = client.get(url)
