@@ -291,3 +291,29 @@ class RetentionRun(CreatedModel):
     class Meta:
         db_table = "privacy_retention_runs"
         ordering = ["-created_at"]
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "Being built"
+    READY = "ready", "Ready to download"
+    DOWNLOADED = "downloaded", "Downloaded"
+    FAILED = "failed", "Failed"
+
+
+class PrivacyExport(OwnedModel):
+    """"Export my data": a zip of JSON and CSV files built by a job, downloadable once (the archive is
+    dropped as it is handed out)."""
+
+    status = models.CharField(max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING, db_default=ExportStatus.PENDING)
+    archive = models.BinaryField(null=True, blank=True, editable=False)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    audit_capture = False  # holds the user's whole privacy data
+
+    class Meta(OwnedModel.Meta):
+        db_table = "privacy_exports"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="privacy_exports_user")]
+        constraints = [models.CheckConstraint(condition=models.Q(status__in=ExportStatus.values), name="privacy_exports_status_valid")]

@@ -8,7 +8,8 @@ from procrastinate.contrib.django import app
 
 from accounts.models import AuthUser
 from core import jobs, rls
-from privacy import patterns
+from privacy import exports, patterns
+from privacy.models import PrivacyExport
 
 logger = logging.getLogger("privacy")
 
@@ -49,3 +50,18 @@ def refresh_patterns(timestamp: int | None = None) -> int:
     for user_id in users:
         defer_rebuild(user_id)
     return len(users)
+
+
+@app.task(queue="privacy", name="privacy.build_export")
+def build_export(export_id: str, user_id: str) -> None:
+    user = AuthUser.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    with rls.end_user(rls.claims_for(user)):
+        export = PrivacyExport.objects.for_user(user).filter(pk=export_id, status="pending").first()
+        if export is not None:
+            exports.build(export, user)
+
+
+def defer_export(export) -> None:
+    jobs.defer(build_export, export_id=str(export.pk), user_id=str(export.user_id))

@@ -14,5 +14,7 @@ urlpatterns = [
     path("signals/<uuid:pk>/remove/", views.remove_signal, name="remove-signal"),
     path("tokens/", views.create_token, name="create-token"),
     path("tokens/<uuid:pk>/revoke/", views.revoke_token, name="revoke-token"),
+    path("exports/", views.request_export, name="request-export"),
+    path("exports/<uuid:pk>/download/", views.download_export, name="download-export"),
     path("telemetry/delete/", views.delete_telemetry, name="delete-telemetry"),
 ]

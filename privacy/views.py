@@ -10,18 +10,21 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDay
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.pages import end_user_required
-from privacy import devicetokens, services
+from privacy import devicetokens, exports, services
+from privacy.api.views import download_response
 from privacy.forms import AppForm, PrefsForm, SignalForm, TokenForm
 from privacy.models import (
     AllowedApp,
     DeviceToken,
     Pattern,
+    PrivacyExport,
     Relationship,
     SignalToggle,
     TelemetryEvent,
@@ -89,6 +92,7 @@ def _dashboard(request, *, new_token=None, forms=None, status=200):
         "log": TransparencyLogEntry.objects.for_user(user)[:20],
         "chain": services.verify_chain(user),
         "health": services.health(),
+        "exports": PrivacyExport.objects.for_user(user).defer("archive")[:5],
         **(forms or {}),
     }
     response = render(request, "privacy/dashboard.html", context, status=status)
@@ -220,3 +224,20 @@ def delete_telemetry(request):
     counts = services.delete_telemetry(request.end_user)
     messages.success(request, f"Deleted {counts['telemetry_events']} telemetry and {counts['file_events']} file events.")
     return redirect("privacy:dashboard")
+
+
+@require_POST
+@privacy_page
+def request_export(request):
+    exports.request(request.end_user)
+    messages.success(request, "Your export is being built: download it here when it is ready (once).")
+    return redirect("privacy:dashboard")
+
+
+@require_POST
+@privacy_page
+def download_export(request, pk):
+    data = exports.take(request.end_user, pk)
+    if data is None:
+        raise Http404("No export ready with this id.")
+    return download_response(data, pk)

@@ -8,6 +8,7 @@ from privacy.models import (
     DeviceToken,
     FileEvent,
     Pattern,
+    PrivacyExport,
     PrivacyPrefs,
     Relationship,
     SignalToggle,
@@ -132,3 +133,10 @@ class HealthSerializer(serializers.Serializer):
     dropped_last_24h = GateCountsSerializer()
     scope = serializers.CharField()
     checked_at = serializers.DateTimeField()
+
+
+class ExportSerializer(api_serializers.ModelSerializer):
+    class Meta:
+        model = PrivacyExport
+        fields = ["id", "status", "size_bytes", "created_at", "ready_at", "downloaded_at"]
+        read_only_fields = fields

@@ -17,6 +17,8 @@ urlpatterns = [
     path("privacy/log", views.TransparencyLogView.as_view(), name="privacy-log"),
     path("privacy/log/verify", views.VerifyLogView.as_view(), name="privacy-log-verify"),
     path("privacy/health", views.HealthView.as_view(), name="privacy-health"),
+    path("privacy/exports", views.ExportListView.as_view(), name="privacy-exports"),
+    path("privacy/exports/<uuid:pk>/download", views.ExportDownloadView.as_view(), name="privacy-export-download"),
     path("privacy/ingest", views.IngestView.as_view(), name="privacy-ingest"),
     *router.urls,
 ]

@@ -5,7 +5,9 @@ the user's preferences require MFA, a Supabase session must be at `aal2` (device
 machine credentials, made at `aal2` then)."""
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.response import Response
@@ -16,7 +18,7 @@ from core import rls
 from core.api import errors
 from core.api.pagination import CursorPagination
 from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin
-from privacy import devicetokens, ingest, services
+from privacy import devicetokens, exports, ingest, services
 from privacy.api import serializers
 from privacy.authentication import DeviceTokenAuthentication
 from privacy.models import (
@@ -24,6 +26,7 @@ from privacy.models import (
     DeviceToken,
     FileEvent,
     Pattern,
+    PrivacyExport,
     PrivacyPrefs,
     Relationship,
     SignalToggle,
@@ -243,3 +246,32 @@ class IngestView(PrivacyMixin, APIView):
         except ingest.Refused as exc:
             raise exceptions.PermissionDenied(exc.message, code=exc.code) from exc
         return Response(result, status=status.HTTP_201_CREATED)
+
+
+class ExportListView(OwnedListView):
+    """My exports. POST asks for a new one: a job builds it (status `pending`, then `ready`)."""
+
+    model = PrivacyExport
+    serializer_class = serializers.ExportSerializer
+
+    @extend_schema(request=None, responses={202: serializers.ExportSerializer})
+    def post(self, request):
+        return Response(serializers.ExportSerializer(exports.request(request.user)).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportDownloadView(PrivacyMixin, APIView):
+    """The archive (a zip of JSON and CSV files), once: afterwards it is gone (404)."""
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        data = exports.take(request.user, pk)
+        if data is None:
+            raise exceptions.NotFound("No export ready with this id: it may be building, or downloaded already.")
+        return download_response(data, pk)
+
+
+def download_response(data: bytes, export_id) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="privacy-export-{export_id}.zip"'
+    response["Cache-Control"] = "no-store"
+    return response

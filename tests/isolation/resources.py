@@ -236,7 +236,7 @@ AUDIT_FEEDS = [
     OwnedFeed(DataStorage, {"operation": "set", "storage_key": "frame"}, "/api/v1/audit/activity/?table=audit_data_storage", "/activity/?tab=storage"),
 ]
 
-from tests.isolation.resources_privacy import PRIVACY_RESOURCES  # noqa: E402
+from tests.isolation.resources_privacy import PRIVACY_FEEDS, PRIVACY_RESOURCES, PRIVACY_TABLES  # noqa: E402, F401 (re-exported)
 
 RESOURCES += PRIVACY_RESOURCES
 

@@ -10,6 +10,7 @@ from privacy.models import (
     FileEvent,
     GateDrop,
     Pattern,
+    PrivacyExport,
     PrivacyPrefs,
     Relationship,
     SignalToggle,
@@ -61,6 +62,7 @@ PRIVACY_FEEDS = [
     (TransparencyLogEntry, lambda: {"action": "prefs_changed", "resource": "privacy_prefs"}, "/api/v1/privacy/log"),
     (DeviceToken, lambda: {"name": "laptop", "token_hash": NOW().isoformat() + str(id(object())), "token_prefix": "pgd_x"},
      "/api/v1/privacy/device-tokens"),
+    (PrivacyExport, lambda: {"status": "ready", "archive": b"PK"}, "/api/v1/privacy/exports"),
 ]
 
 # Covered by tests/isolation/test_privacy.py besides the feeds: the one-per-user preferences and

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from privacy.models import PrivacyPrefs, TelemetryEvent
 from privacy.services import log
-from tests.isolation.resources_privacy import PRIVACY_FEEDS
+from tests.isolation.resources import PRIVACY_FEEDS
 
 pytestmark = pytest.mark.django_db
 

@@ -69,3 +69,45 @@ def test_mfa_requirement_needs_aal2_to_change(pages, api, user_a):
     api_response = api(user_a).patch("/api/v1/privacy/prefs", {"mfa_required": True}, format="json")
     assert api_response.status_code == 403
     assert not PrivacyPrefs.objects.filter(user=user_a).exists()
+
+
+@pytest.mark.django_db
+def test_export_built_by_the_job_downloaded_once(pages, api, user_a, user_b):
+    import io
+    import json
+    import zipfile
+
+    from privacy.models import PrivacyExport
+    from privacy.tasks import build_export
+
+    consent(user_a)
+    allow(user_a)
+    TelemetryEvent.objects.create(user=user_a, timestamp="2026-01-01T00:00:00Z", app_id="code", event_type="edit",
+                                  metadata_redacted_json={"who": "ann@example.com"})
+    client = pages(user_a)
+    assert client.post("/privacy/exports/").status_code == 302
+    export = PrivacyExport.objects.get(user=user_a)
+    assert export.status == "pending"
+    build_export(str(export.pk), str(user_a.pk))  # what the worker runs
+    assert pages(user_b).post(f"/privacy/exports/{export.pk}/download/").status_code == 404
+    response = client.post(f"/privacy/exports/{export.pk}/download/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert {"privacy_prefs.json", "telemetry_events.csv", "privacy_transparency_log.json", "chain.json"} <= set(archive.namelist())
+    assert json.loads(archive.read("telemetry_events.json"))[0]["metadata_redacted_json"] == {"who": "[REDACTED_EMAIL]"}
+    assert client.post(f"/privacy/exports/{export.pk}/download/").status_code == 404  # once
+    assert api(user_a).get(f"/api/v1/privacy/exports/{export.pk}/download").status_code == 404
+    export.refresh_from_db()
+    assert export.status == "downloaded" and export.archive is None
+    assert actions(user_a)[-2:] == ["export_requested", "export_downloaded"]
+
+
+@pytest.mark.django_db
+def test_export_through_the_api(api, user_a):
+    from privacy.tasks import build_export
+
+    made = api(user_a).post("/api/v1/privacy/exports")
+    assert made.status_code == 202 and made.json()["status"] == "pending"
+    build_export(made.json()["id"], str(user_a.pk))
+    assert api(user_a).get("/api/v1/privacy/exports").json()["results"][0]["status"] == "ready"
+    assert api(user_a).get(f"/api/v1/privacy/exports/{made.json()['id']}/download").status_code == 200
