@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.db import models
 from rest_framework import serializers
 
 from core.api import serializers as api_serializers
@@ -17,7 +18,30 @@ from privacy.models import (
 )
 
 
-class PrefsSerializer(api_serializers.ModelSerializer):
+class StrictBooleanField(serializers.BooleanField):
+    """JSON's true and false only: not 0, 1, "yes" or "on" (the schema says boolean)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
+class StrictFloatField(serializers.FloatField):
+    """A JSON number: not true or false (Python's bool is an int)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(api_serializers.ModelSerializer):
+    serializer_field_mapping = {**api_serializers.ModelSerializer.serializer_field_mapping,
+                                models.BooleanField: StrictBooleanField, models.FloatField: StrictFloatField}
+
+
+class PrivacyPrefsSerializer(ModelSerializer):
     updated_at = serializers.SerializerMethodField(help_text="Null until the preferences are first changed.")
 
     class Meta:
@@ -29,7 +53,7 @@ class PrefsSerializer(api_serializers.ModelSerializer):
         return None if prefs._state.adding else prefs.updated_at
 
 
-class AllowedAppSerializer(api_serializers.ModelSerializer):
+class PrivacyAllowedAppSerializer(ModelSerializer):
     class Meta:
         model = AllowedApp
         fields = ["id", "app_id", "app_name", "enabled", "scope", "created_at", "updated_at"]
@@ -37,7 +61,7 @@ class AllowedAppSerializer(api_serializers.ModelSerializer):
         validators = []  # (user, app_id) is unique: a repeat answers 409 (views)
 
 
-class SignalToggleSerializer(api_serializers.ModelSerializer):
+class PrivacySignalToggleSerializer(ModelSerializer):
     class Meta:
         model = SignalToggle
         fields = ["id", "signal_key", "enabled", "sampling_rate", "created_at", "updated_at"]
@@ -45,7 +69,7 @@ class SignalToggleSerializer(api_serializers.ModelSerializer):
         validators = []
 
 
-class DeviceTokenSerializer(api_serializers.ModelSerializer):
+class PrivacyDeviceTokenSerializer(ModelSerializer):
     class Meta:
         model = DeviceToken
         fields = ["id", "name", "token_prefix", "created_at", "last_used_at", "revoked_at"]
@@ -53,42 +77,42 @@ class DeviceTokenSerializer(api_serializers.ModelSerializer):
         extra_kwargs = {"name": {"allow_blank": False}}
 
 
-class NewDeviceTokenSerializer(DeviceTokenSerializer):
+class PrivacyNewDeviceTokenSerializer(PrivacyDeviceTokenSerializer):
     token = serializers.CharField(read_only=True, help_text="The token itself: shown this once, never again.")
 
-    class Meta(DeviceTokenSerializer.Meta):
-        fields = ["token", *DeviceTokenSerializer.Meta.fields]
+    class Meta(PrivacyDeviceTokenSerializer.Meta):
+        fields = ["token", *PrivacyDeviceTokenSerializer.Meta.fields]
 
 
-class TelemetryEventSerializer(api_serializers.ModelSerializer):
+class PrivacyTelemetryEventSerializer(ModelSerializer):
     class Meta:
         model = TelemetryEvent
         fields = ["id", "client_event_id", "timestamp", "app_id", "event_type", "duration_ms", "metadata_redacted_json", "created_at"]
         read_only_fields = fields
 
 
-class FileEventSerializer(api_serializers.ModelSerializer):
+class PrivacyFileEventSerializer(ModelSerializer):
     class Meta:
         model = FileEvent
         fields = ["id", "client_event_id", "timestamp", "file_path", "event_type", "tool", "metadata", "created_at"]
         read_only_fields = fields
 
 
-class PatternSerializer(api_serializers.ModelSerializer):
+class PrivacyPatternSerializer(ModelSerializer):
     class Meta:
         model = Pattern
         fields = ["id", "file_extension", "count", "last_used", "tools", "updated_at"]
         read_only_fields = fields
 
 
-class RelationshipSerializer(api_serializers.ModelSerializer):
+class PrivacyRelationshipSerializer(ModelSerializer):
     class Meta:
         model = Relationship
         fields = ["id", "source_file", "target_file", "relation_type", "weight", "last_seen", "updated_at"]
         read_only_fields = fields
 
 
-class TransparencyLogSerializer(api_serializers.ModelSerializer):
+class PrivacyTransparencyLogSerializer(ModelSerializer):
     class Meta:
         model = TransparencyLogEntry
         fields = ["id", "position", "timestamp", "action", "resource", "resource_id", "old_value_hash", "new_value_hash",
@@ -96,46 +120,46 @@ class TransparencyLogSerializer(api_serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChainStatusSerializer(serializers.Serializer):
+class PrivacyChainStatusSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     entries = serializers.IntegerField()
     broken_at = serializers.IntegerField(allow_null=True, help_text="The position of the first entry that breaks the chain.")
     reason = serializers.CharField(allow_blank=True)
 
 
-class GateCountsSerializer(serializers.Serializer):
+class PrivacyGateCountsSerializer(serializers.Serializer):
     allowlist = serializers.IntegerField()
     signal = serializers.IntegerField()
     sampling = serializers.IntegerField()
 
 
-class StoredCountsSerializer(serializers.Serializer):
+class PrivacyStoredCountsSerializer(serializers.Serializer):
     telemetry = serializers.IntegerField()
     file_events = serializers.IntegerField()
 
 
-class IngestResultSerializer(serializers.Serializer):
+class PrivacyIngestResultSerializer(serializers.Serializer):
     received = serializers.IntegerField()
-    stored = StoredCountsSerializer()
-    dropped = GateCountsSerializer()
+    stored = PrivacyStoredCountsSerializer()
+    dropped = PrivacyGateCountsSerializer()
     duplicates = serializers.ListField(child=serializers.UUIDField(), help_text="Ids already stored (or repeated in the batch): skipped.")
 
 
-class DeletedCountsSerializer(serializers.Serializer):
+class PrivacyDeletedCountsSerializer(serializers.Serializer):
     telemetry_events = serializers.IntegerField()
     file_events = serializers.IntegerField()
 
 
-class HealthSerializer(serializers.Serializer):
+class PrivacyHealthSerializer(serializers.Serializer):
     redaction_trigger = serializers.DictField()
     tables = serializers.DictField()
     last_retention_run = serializers.DictField(allow_null=True)
-    dropped_last_24h = GateCountsSerializer()
+    dropped_last_24h = PrivacyGateCountsSerializer()
     scope = serializers.CharField()
     checked_at = serializers.DateTimeField()
 
 
-class ExportSerializer(api_serializers.ModelSerializer):
+class PrivacyExportSerializer(ModelSerializer):
     class Meta:
         model = PrivacyExport
         fields = ["id", "status", "size_bytes", "created_at", "ready_at", "downloaded_at"]

@@ -7,6 +7,7 @@ machine credentials, made at `aal2` then)."""
 from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
@@ -52,8 +53,22 @@ def rls_refusal(exc) -> bool:
     return getattr(cause, "sqlstate", None) == "42501" and "row-level security" in str(cause)
 
 
+class PrivacySchema(AutoSchema):
+    """Every privacy operation may answer 403: `mfa_required` (the user's preferences), and the
+    ingest's `consent_required` / `monitoring_disabled`."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            operation.setdefault("responses", {}).setdefault("403", {
+                "description": "Refused by the user's privacy preferences (MFA required, no consent, monitoring off).",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+        return operation
+
+
 class PrivacyMixin(RLSMixin):
     authentication_classes = [SupabaseJWTAuthentication]
+    schema = PrivacySchema()
     rls_table = ""  # the table a refused write was for, in the audit trail
 
     def handle_exception(self, exc):
@@ -78,13 +93,13 @@ class PrivacyMixin(RLSMixin):
 class PrefsView(PrivacyMixin, APIView):
     """My privacy preferences (the defaults until first changed)."""
 
-    @extend_schema(responses=serializers.PrefsSerializer)
+    @extend_schema(responses=serializers.PrivacyPrefsSerializer)
     def get(self, request):
-        return Response(serializers.PrefsSerializer(services.prefs_for(request.user)).data)
+        return Response(serializers.PrivacyPrefsSerializer(services.prefs_for(request.user)).data)
 
-    @extend_schema(request=serializers.PrefsSerializer, responses=serializers.PrefsSerializer)
+    @extend_schema(request=serializers.PrivacyPrefsSerializer, responses=serializers.PrivacyPrefsSerializer)
     def patch(self, request):
-        data = serializers.PrefsSerializer(services.prefs_for(request.user), data=request.data, partial=True)
+        data = serializers.PrivacyPrefsSerializer(services.prefs_for(request.user), data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         changes = data.validated_data
         if changes.get("mfa_required") is not None and request.auth.get("aal") != "aal2":
@@ -94,7 +109,7 @@ class PrefsView(PrivacyMixin, APIView):
                 prefs = services.update_prefs(request.user, changes)
         except IntegrityError as exc:  # created concurrently by another request
             raise errors.Conflict("Your preferences were just changed elsewhere: try again.", code="prefs_conflict") from exc
-        return Response(serializers.PrefsSerializer(prefs).data)
+        return Response(serializers.PrivacyPrefsSerializer(prefs).data)
 
 
 class LoggedViewSet(PrivacyMixin, OwnedModelViewSet):
@@ -129,7 +144,7 @@ class AllowedAppViewSet(LoggedViewSet):
     """Apps the agent may report on; events of any other app are dropped."""
 
     queryset = AllowedApp.objects.all()
-    serializer_class = serializers.AllowedAppSerializer
+    serializer_class = serializers.PrivacyAllowedAppSerializer
     resource, duplicate = "app", "This app is on your allowlist already: change it instead."
 
 
@@ -137,7 +152,7 @@ class SignalToggleViewSet(LoggedViewSet):
     """Signals (event types; `file_activity` for file events) switched on or off, with a sampling rate."""
 
     queryset = SignalToggle.objects.all()
-    serializer_class = serializers.SignalToggleSerializer
+    serializer_class = serializers.PrivacySignalToggleSerializer
     resource, duplicate = "signal", "This signal has a toggle already: change it instead."
 
 
@@ -145,20 +160,20 @@ class DeviceTokenViewSet(PrivacyMixin, mixins.ListModelMixin, mixins.CreateModel
     """The agent's tokens: made here (shown once), revoked by DELETE."""
 
     queryset = DeviceToken.objects.all()
-    serializer_class = serializers.DeviceTokenSerializer
+    serializer_class = serializers.PrivacyDeviceTokenSerializer
     lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self):
         return super().get_queryset().for_user(self.request.user)
 
-    @extend_schema(request=serializers.DeviceTokenSerializer, responses={201: serializers.NewDeviceTokenSerializer})
+    @extend_schema(request=serializers.PrivacyDeviceTokenSerializer, responses={201: serializers.PrivacyNewDeviceTokenSerializer})
     def create(self, request, *args, **kwargs):
-        data = serializers.DeviceTokenSerializer(data=request.data)
+        data = serializers.PrivacyDeviceTokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, plaintext = devicetokens.create(request.user, data.validated_data["name"])
         services.log(request.user, "device_token_created", "privacy_device_tokens", token.pk, metadata={"name": token.name})
-        body = {**serializers.DeviceTokenSerializer(token).data, "token": plaintext}
-        return Response(serializers.NewDeviceTokenSerializer(body).data, status=status.HTTP_201_CREATED)
+        body = {**serializers.PrivacyDeviceTokenSerializer(token).data, "token": plaintext}
+        return Response(serializers.PrivacyNewDeviceTokenSerializer(body).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
         if instance.revoked_at is None:
@@ -176,41 +191,41 @@ class TelemetryView(OwnedListView):
     """My telemetry, newest first, as stored (redacted). DELETE removes all of it and my file events now."""
 
     model = TelemetryEvent
-    serializer_class = serializers.TelemetryEventSerializer
+    serializer_class = serializers.PrivacyTelemetryEventSerializer
     pagination_class = CursorPagination
 
-    @extend_schema(request=None, responses=serializers.DeletedCountsSerializer)
+    @extend_schema(request=None, responses={200: serializers.PrivacyDeletedCountsSerializer})
     def delete(self, request):
         return Response(services.delete_telemetry(request.user))
 
 
 class FileEventListView(OwnedListView):
     model = FileEvent
-    serializer_class = serializers.FileEventSerializer
+    serializer_class = serializers.PrivacyFileEventSerializer
     pagination_class = CursorPagination
 
 
 class PatternListView(OwnedListView):
     model = Pattern
-    serializer_class = serializers.PatternSerializer
+    serializer_class = serializers.PrivacyPatternSerializer
 
 
 class RelationshipListView(OwnedListView):
     model = Relationship
-    serializer_class = serializers.RelationshipSerializer
+    serializer_class = serializers.PrivacyRelationshipSerializer
 
 
 class TransparencyLogView(OwnedListView):
     """My transparency log, newest first."""
 
     model = TransparencyLogEntry
-    serializer_class = serializers.TransparencyLogSerializer
+    serializer_class = serializers.PrivacyTransparencyLogSerializer
 
 
 class VerifyLogView(PrivacyMixin, APIView):
     """Checks my log's hash chain and names the first entry that breaks it."""
 
-    @extend_schema(responses=serializers.ChainStatusSerializer)
+    @extend_schema(responses=serializers.PrivacyChainStatusSerializer)
     def get(self, request):
         return Response(services.verify_chain(request.user))
 
@@ -218,7 +233,7 @@ class VerifyLogView(PrivacyMixin, APIView):
 class HealthView(PrivacyMixin, APIView):
     """privacy_guardian_health_check(): redaction, forced RLS, retention, my drops in the last 24 h."""
 
-    @extend_schema(responses=serializers.HealthSerializer)
+    @extend_schema(responses=serializers.PrivacyHealthSerializer)
     def get(self, request):
         return Response(services.health())
 
@@ -231,7 +246,7 @@ class IngestView(PrivacyMixin, APIView):
 
     @extend_schema(
         request={"application/json": ingest.BATCH_SCHEMA},
-        responses={201: serializers.IngestResultSerializer},
+        responses={201: serializers.PrivacyIngestResultSerializer},
         extensions={"x-max-body-bytes": ingest.MAX_BODY_BYTES},
     )
     def post(self, request):
@@ -252,11 +267,11 @@ class ExportListView(OwnedListView):
     """My exports. POST asks for a new one: a job builds it (status `pending`, then `ready`)."""
 
     model = PrivacyExport
-    serializer_class = serializers.ExportSerializer
+    serializer_class = serializers.PrivacyExportSerializer
 
-    @extend_schema(request=None, responses={202: serializers.ExportSerializer})
+    @extend_schema(request=None, responses={202: serializers.PrivacyExportSerializer})
     def post(self, request):
-        return Response(serializers.ExportSerializer(exports.request(request.user)).data, status=status.HTTP_202_ACCEPTED)
+        return Response(serializers.PrivacyExportSerializer(exports.request(request.user)).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ExportDownloadView(PrivacyMixin, APIView):
