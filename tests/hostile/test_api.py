@@ -79,7 +79,20 @@ def rows(owner):
             "/api/v1/chat/sessions/": [chat, message],
             "/api/v1/chat/messages/": [message],
             "/api/v1/ga4/credentials": ["00000000-0000-4000-8000-000000000000"],
+            **privacy_rows(owner),
         },
+    }
+
+
+def privacy_rows(owner) -> dict:
+    from privacy.devicetokens import create as create_device_token
+    from privacy.models import AllowedApp, PrivacyExport, SignalToggle
+
+    return {
+        "/api/v1/privacy/apps": [AllowedApp.objects.create(user=owner, app_id="hostile").pk],
+        "/api/v1/privacy/signals": [SignalToggle.objects.create(user=owner, signal_key="hostile").pk],
+        "/api/v1/privacy/device-tokens": [create_device_token(owner, "hostile")[0].pk],
+        "/api/v1/privacy/exports": [PrivacyExport.objects.create(user=owner, status="ready", archive=b"PK").pk],
     }
 
 
