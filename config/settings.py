@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "chat",
     "organizations",
     "workflows",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,8 @@ JOBS_SCHEDULES = {
     "retry_stalled_jobs": env.str("SCHEDULE_RETRY_STALLED_JOBS", default="* * * * * */10"),  # every ten seconds
     "delete_old_jobs": env.str("SCHEDULE_DELETE_OLD_JOBS", default="51 4 * * *"),  # daily
     "workflow_schedules": env.str("SCHEDULE_WORKFLOW_SCHEDULES", default="* * * * *"),  # every minute
+    "privacy_retention": env.str("SCHEDULE_PRIVACY_RETENTION", default="37 3 * * *"),  # daily
+    "privacy_patterns": env.str("SCHEDULE_PRIVACY_PATTERNS", default="13 4 * * *"),  # daily: relationship weights decay
 }
 JOBS_KEEP_FINISHED_HOURS = env.int("JOBS_KEEP_FINISHED_HOURS", default=14 * 24)  # finished jobs kept this long
 

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("audit.api.urls")),
     path("", include("organizations.api.urls")),
     path("", include("workflows.api.urls")),
+    path("", include("privacy.api.urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("organizations/", include("organizations.urls")),
     path("workflows/", include("workflows.urls")),
+    path("privacy/", include("privacy.urls")),
     path("", include("sessions_app.urls")),
 ]
 

@@ -6,7 +6,7 @@ A table only its owner reads and writes takes one operation:
     OwnerOnlyRLS("research_sessions", "research_sessions_owner"),
     OwnerOnlyRLS("draft_files", "draft_files_session_owner", owner="EXISTS (SELECT 1 FROM ...)"),
 
-Other patterns compose the parts: `EnableRLS`, `GrantTable`, `CreatePolicy`.
+Other patterns compose the parts: `EnableRLS`, `ForceRLS`, `GrantTable`, `CreatePolicy`.
 """
 
 from django.db.migrations.operations.base import Operation
@@ -57,6 +57,26 @@ class EnableRLS(_SQLOperation):
 
     def describe(self):
         return f"Enable row-level security on {self.table}"
+
+
+class ForceRLS(_SQLOperation):
+    """`FORCE ROW LEVEL SECURITY` (zero trust): the table owner is held to the policies too. Roles
+    with BYPASSRLS, superusers among them, still are not: see docs/privacy.md."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [self.table], {}
+
+    def forward_sql(self):
+        return f"ALTER TABLE {_quote(self.table)} FORCE ROW LEVEL SECURITY"
+
+    def backward_sql(self):
+        return f"ALTER TABLE {_quote(self.table)} NO FORCE ROW LEVEL SECURITY"
+
+    def describe(self):
+        return f"Force row-level security on {self.table}"
 
 
 class CreatePolicy(_SQLOperation):

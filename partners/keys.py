@@ -1,7 +1,5 @@
-"""API keys: `epai_` + 32 url-safe random bytes, shown once, stored as a SHA-256 hash.
-
-A 256-bit random key cannot be guessed, so a slow password hash buys nothing; SHA-256 lets the key be
-found through a unique index in one lookup. Keys made by the seed's `regenerate_api_key_for_partner`
+"""API keys: `epai_` + 32 url-safe random bytes, shown once, stored as a SHA-256 hash
+(core.secrettokens). Keys made by the seed's `regenerate_api_key_for_partner`
 (bcrypt through pgcrypto's `crypt`) are still accepted and re-hashed on first use.
 
 Every API request pays for `verify()`, so the lookup is one fixed SQL statement returning only what
@@ -17,9 +15,7 @@ round trip of its own to act as the owner (`core.rls.acting_as`). Should Python 
 key, the switch is undone before anything else runs (`core.rls.stop_acting`).
 """
 
-import hashlib
 import re
-import secrets
 from datetime import timedelta
 
 import bcrypt
@@ -29,7 +25,7 @@ from django.utils import timezone
 
 from accounts import tokens
 from accounts.models import AuthUser
-from core import rls, statements
+from core import rls, secrettokens, statements
 from core.throttle import FailureThrottle
 from partners.models import LEGACY_ROWS, ApiKey, Partner
 
@@ -41,15 +37,14 @@ LEGACY_KEY = re.compile(r"^epai_[A-Za-z0-9+/]{32}$")  # 'epai_' || encode(gen_ra
 
 
 def generate() -> str:
-    return PREFIX + secrets.token_urlsafe(32)
+    return secrettokens.generate(PREFIX)
 
 
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+hash_key = secrettokens.hash_secret
 
 
 def display_prefix(key: str) -> str:
-    return key[: len(PREFIX) + 6]
+    return secrettokens.display_prefix(key, PREFIX)
 
 
 class KeyRefused(Exception):

@@ -74,8 +74,18 @@ CONFIG = {
                     "positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "412", "429", "5xx"]},
                 },
             }
-            for path in ("/api/v1/audit/activity/", "/api/v1/partner/events", "/api/v1/chat/sessions/{session_pk}/messages/")
+            for path in ("/api/v1/audit/activity/", "/api/v1/partner/events", "/api/v1/chat/sessions/{session_pk}/messages/",
+                         "/api/v1/privacy/telemetry", "/api/v1/privacy/file-events")
         ),
+        {
+            # An agent's batch is checked beyond its JSON Schema: a timestamp more than a day ahead, or
+            # one the schema's date-time pattern lets through but no calendar has, is a 400.
+            "include-path": "/api/v1/privacy/ingest",
+            "include-method": "POST",
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "412", "429", "5xx"]},
+            },
+        },
         {
             # A stored value is checked beyond its JSON Schema, which cannot say that a table's rows fit
             # their fields' types, nor forbid U+0000 at any depth of free JSON: such a value is a 400.

@@ -63,10 +63,10 @@ def demo_user():
 def test_every_installed_app_with_demo_data_declares_it_in_order():
     assert [(p.app_label, p.load.__module__) for p in demo.providers()] == [
         ("sessions_app", "sessions_app.demo"), ("partners", "partners.demo"), ("chat", "chat.demo"),
-        ("organizations", "organizations.demo"), ("workflows", "workflows.demo"),
+        ("organizations", "organizations.demo"), ("workflows", "workflows.demo"), ("privacy", "privacy.demo"),
     ]
     assert [p.app_label for p in demo.providers()] == [label for label in (a.split(".")[0] for a in settings.INSTALLED_APPS)
-                                                       if label in {"sessions_app", "partners", "chat", "organizations", "workflows"}]
+                                                       if label in {"sessions_app", "partners", "chat", "organizations", "workflows", "privacy"}]
 
 
 def test_twice_on_an_empty_database_is_the_same_state():
@@ -160,6 +160,7 @@ def test_the_demo_user_sees_every_product_through_the_pages(pages):
         "/chat/ga4/": [demo_property.PROPERTY_NAME],
         "/workflows/": [workflows_demo.NAME],
         "/workflows/executions/?status=succeeded": [workflows_demo.NAME],
+        "/privacy/": ["chain intact", "[REDACTED_EMAIL]", "/home/[USER]/shop", "vscode"],
     }
     for url, texts in expected.items():
         page = client.get(url)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 # The collections read as rows. One that falls back to instances (a field that is not a plain
 # column, a cursor paginator) is listed in INSTANCES with its reason, so the choice is deliberate.
-ROWS = {"research-session", "draft-file", "analysis-session", "chat-session"}
+ROWS = {"research-session", "draft-file", "analysis-session", "chat-session", "privacy-app", "privacy-signal"}
 INSTANCES = {
     "stored-value": "its own list view (typed values, not a ModelViewSet)",
     "ga4-credential": "its own list view (generics.ListCreateAPIView)",

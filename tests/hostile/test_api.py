@@ -96,7 +96,20 @@ def rows(owner):
             "/api/v1/workflow-executions/": [execution.pk],
             "/api/v1/integrations/": [integration.pk],
             "/api/v1/hooks/workflows/": [hook_token],
+            **privacy_rows(owner),
         },
+    }
+
+
+def privacy_rows(owner) -> dict:
+    from privacy.devicetokens import create as create_device_token
+    from privacy.models import AllowedApp, PrivacyExport, SignalToggle
+
+    return {
+        "/api/v1/privacy/apps": [AllowedApp.objects.create(user=owner, app_id="hostile").pk],
+        "/api/v1/privacy/signals": [SignalToggle.objects.create(user=owner, signal_key="hostile").pk],
+        "/api/v1/privacy/device-tokens": [create_device_token(owner, "hostile")[0].pk],
+        "/api/v1/privacy/exports": [PrivacyExport.objects.create(user=owner, status="ready", archive=b"PK").pk],
     }
 
 

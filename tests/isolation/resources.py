@@ -237,6 +237,10 @@ AUDIT_FEEDS = [
     OwnedFeed(DataStorage, {"operation": "set", "storage_key": "frame"}, "/api/v1/audit/activity/?table=audit_data_storage", "/activity/?tab=storage"),
 ]
 
+from tests.isolation.resources_privacy import PRIVACY_FEEDS, PRIVACY_RESOURCES, PRIVACY_TABLES  # noqa: E402, F401 (re-exported)
+
+RESOURCES += PRIVACY_RESOURCES
+
 # Models with an owner that no endpoint or page of an end user reaches, and why.
 EXEMPT = {
     "partners.SecurityEvent": "staff only: RLS on with no policy, read in the admin; no end-user endpoint or page",
