@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "partners",
     "audit",
     "chat",
+    "growth",
 ]
 
 MIDDLEWARE = [
