@@ -243,6 +243,7 @@ JOBS_SCHEDULES = {
     "generate_insights": env.str("SCHEDULE_GENERATE_INSIGHTS", default="41 2 * * *"),  # nightly
     "retry_stalled_jobs": env.str("SCHEDULE_RETRY_STALLED_JOBS", default="* * * * * */10"),  # every ten seconds
     "delete_old_jobs": env.str("SCHEDULE_DELETE_OLD_JOBS", default="51 4 * * *"),  # daily
+    "growth_rollups": env.str("SCHEDULE_GROWTH_ROLLUPS", default="*/5 * * * *"),  # every five minutes
 }
 JOBS_KEEP_FINISHED_HOURS = env.int("JOBS_KEEP_FINISHED_HOURS", default=14 * 24)  # finished jobs kept this long
 
