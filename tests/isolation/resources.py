@@ -240,3 +240,8 @@ AUDIT_FEEDS = [
 EXEMPT = {
     "partners.SecurityEvent": "staff only: RLS on with no policy, read in the admin; no end-user endpoint or page",
 }
+
+# Growth: analytics events have a matrix of their own (test_growth_matrix.py); touches and cohorts are staff-only.
+from tests.isolation.resources_growth import GROWTH_EXEMPT  # noqa: E402
+
+EXEMPT |= GROWTH_EXEMPT
