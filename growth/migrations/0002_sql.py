@@ -20,7 +20,7 @@ STAFF_ONLY = ["spend", "metrics_daily", "utm_tracks", "cohorts", "growth_pending
 
 UUID = "^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 # ISO 8601 with an explicit offset: the instant never depends on the session's time zone.
-TIMESTAMP = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}(:?\d{2})?)$"
+TIMESTAMP = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 TRIGGERS = r"""
@@ -88,6 +88,7 @@ RETURNS TABLE(inserted integer, updated integer)
 LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = '' AS $$
 DECLARE
   v_uid uuid := auth.uid();
+  v_ok boolean;
   v_errors jsonb;
 BEGIN
   IF _rows IS NULL OR jsonb_typeof(_rows) <> 'array' THEN
@@ -96,42 +97,58 @@ BEGIN
   IF jsonb_array_length(_rows) > 1000 THEN
     RAISE EXCEPTION 'upsert_events: at most 1000 events a call (% given)', jsonb_array_length(_rows) USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  SELECT jsonb_object_agg(c.i - 1, c.problems ORDER BY c.i) INTO v_errors FROM (
-    SELECT r.i, CASE WHEN jsonb_typeof(r.v) <> 'object' THEN jsonb_build_object('row', 'must be a JSON object')
-      ELSE jsonb_strip_nulls(jsonb_build_object(
-        'event_id', CASE WHEN NOT r.v ? 'event_id' THEN 'required'
-                         WHEN jsonb_typeof(r.v->'event_id') <> 'string' OR r.v->>'event_id' !~ '{UUID}' THEN 'must be a UUID'
-                         WHEN row_number() OVER (PARTITION BY r.user_key, lower(replace(r.v->>'event_id', '-', '')) ORDER BY r.i) > 1
-                           THEN 'repeats the event_id of an earlier row' END,
-        'occurred_at', CASE WHEN NOT r.v ? 'occurred_at' THEN 'required'
-                            WHEN jsonb_typeof(r.v->'occurred_at') <> 'string' OR r.v->>'occurred_at' !~ '{TIMESTAMP}'
-                              THEN 'must be an ISO 8601 date and time with an offset' END,
-        'event_name', CASE WHEN NOT r.v ? 'event_name' THEN 'required'
-                           WHEN jsonb_typeof(r.v->'event_name') <> 'string' OR length(r.v->>'event_name') NOT BETWEEN 1 AND 100
-                             THEN 'must be a string of 1 to 100 characters' END,
-        'props', CASE WHEN r.v ? 'props' AND jsonb_typeof(r.v->'props') <> 'object' THEN 'must be a JSON object' END,
-        'user_id', CASE WHEN v_uid IS NULL AND NOT r.v ? 'user_id' THEN 'required (no signed-in user)'
-                        WHEN r.v ? 'user_id' AND (jsonb_typeof(r.v->'user_id') <> 'string' OR r.v->>'user_id' !~ '{UUID}') THEN 'must be a UUID'
-                        WHEN v_uid IS NOT NULL AND r.v ? 'user_id' AND lower(replace(r.v->>'user_id', '-', '')) <> replace(v_uid::text, '-', '')
-                          THEN 'must be the signed-in user' END,
-        'unknown', (SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(r.v) k
-                    WHERE k NOT IN ('event_id', 'occurred_at', 'event_name', 'props', 'user_id'))
-      )) END AS problems
-    FROM (SELECT e.v, e.i, CASE WHEN jsonb_typeof(e.v) = 'object'
-                 THEN coalesce(lower(replace(e.v->>'user_id', '-', '')), replace(v_uid::text, '-', ''), '') END AS user_key
-          FROM jsonb_array_elements(_rows) WITH ORDINALITY AS e(v, i)) r
-  ) c WHERE c.problems <> '{{}}';
-  IF v_errors IS NOT NULL THEN
-    RAISE EXCEPTION 'upsert_events: % of % events are invalid; nothing was written',
-      (SELECT count(*) FROM jsonb_object_keys(v_errors)), jsonb_array_length(_rows)
-      USING ERRCODE = 'invalid_parameter_value', DETAIL = v_errors::text;
+  -- The common case in one cheap pass: every row well-formed, no event id twice. Only a batch that
+  -- fails it pays for the pass below, which names every problem of every row.
+  SELECT coalesce(bool_and(CASE WHEN jsonb_typeof(v) <> 'object' THEN false ELSE coalesce(
+           jsonb_typeof(v->'event_id') = 'string' AND v->>'event_id' ~ '{UUID}'
+           AND jsonb_typeof(v->'occurred_at') = 'string' AND v->>'occurred_at' ~ '{TIMESTAMP}'
+           AND jsonb_typeof(v->'event_name') = 'string' AND length(v->>'event_name') BETWEEN 1 AND 100
+           AND coalesce(jsonb_typeof(v->'props'), 'object') = 'object'
+           AND (v - '{{event_id,occurred_at,event_name,props,user_id}}'::text[]) = '{{}}'::jsonb
+           AND CASE WHEN NOT v ? 'user_id' THEN v_uid IS NOT NULL
+                    ELSE jsonb_typeof(v->'user_id') = 'string' AND v->>'user_id' ~ '{UUID}'
+                         AND (v_uid IS NULL OR lower(replace(v->>'user_id', '-', '')) = replace(v_uid::text, '-', '')) END,
+           false) END), false)
+         AND count(DISTINCT (coalesce(lower(replace(v->>'user_id', '-', '')), ''), lower(replace(v->>'event_id', '-', '')))) = count(*)
+    INTO v_ok
+    FROM jsonb_array_elements(_rows) AS v;
+  IF NOT v_ok THEN
+    SELECT jsonb_object_agg(c.i - 1, c.problems ORDER BY c.i) INTO v_errors FROM (
+      SELECT r.i, CASE WHEN jsonb_typeof(r.v) <> 'object' THEN jsonb_build_object('row', 'must be a JSON object')
+        ELSE jsonb_strip_nulls(jsonb_build_object(
+          'event_id', CASE WHEN NOT r.v ? 'event_id' THEN 'required'
+                           WHEN jsonb_typeof(r.v->'event_id') <> 'string' OR r.v->>'event_id' !~ '{UUID}' THEN 'must be a UUID'
+                           WHEN row_number() OVER (PARTITION BY r.user_key, lower(replace(r.v->>'event_id', '-', '')) ORDER BY r.i) > 1
+                             THEN 'repeats the event_id of an earlier row' END,
+          'occurred_at', CASE WHEN NOT r.v ? 'occurred_at' THEN 'required'
+                              WHEN jsonb_typeof(r.v->'occurred_at') <> 'string' OR r.v->>'occurred_at' !~ '{TIMESTAMP}'
+                                THEN 'must be an ISO 8601 date and time with an offset' END,
+          'event_name', CASE WHEN NOT r.v ? 'event_name' THEN 'required'
+                             WHEN jsonb_typeof(r.v->'event_name') <> 'string' OR length(r.v->>'event_name') NOT BETWEEN 1 AND 100
+                               THEN 'must be a string of 1 to 100 characters' END,
+          'props', CASE WHEN r.v ? 'props' AND jsonb_typeof(r.v->'props') <> 'object' THEN 'must be a JSON object' END,
+          'user_id', CASE WHEN v_uid IS NULL AND NOT r.v ? 'user_id' THEN 'required (no signed-in user)'
+                          WHEN r.v ? 'user_id' AND (jsonb_typeof(r.v->'user_id') <> 'string' OR r.v->>'user_id' !~ '{UUID}') THEN 'must be a UUID'
+                          WHEN v_uid IS NOT NULL AND r.v ? 'user_id' AND lower(replace(r.v->>'user_id', '-', '')) <> replace(v_uid::text, '-', '')
+                            THEN 'must be the signed-in user' END,
+          'unknown', (SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(r.v) k
+                      WHERE k NOT IN ('event_id', 'occurred_at', 'event_name', 'props', 'user_id'))
+        )) END AS problems
+      FROM (SELECT e.v, e.i, CASE WHEN jsonb_typeof(e.v) = 'object'
+                   THEN coalesce(lower(replace(e.v->>'user_id', '-', '')), replace(v_uid::text, '-', ''), '') END AS user_key
+            FROM jsonb_array_elements(_rows) WITH ORDINALITY AS e(v, i)) r
+    ) c WHERE c.problems <> '{{}}';
+    IF v_errors IS NOT NULL THEN
+      RAISE EXCEPTION 'upsert_events: % of % events are invalid; nothing was written',
+        (SELECT count(*) FROM jsonb_object_keys(v_errors)), jsonb_array_length(_rows)
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = v_errors::text;
+    END IF;
   END IF;
   RETURN QUERY
   WITH written AS (
     INSERT INTO public.analytics_events AS t (user_id, event_id, occurred_at, event_name, props)
-    SELECT coalesce((r->>'user_id')::uuid, v_uid), (r->>'event_id')::uuid, (r->>'occurred_at')::timestamptz,
-           r->>'event_name', coalesce(r->'props', '{{}}'::jsonb)
-    FROM jsonb_array_elements(_rows) AS r
+    SELECT coalesce(r.user_id, v_uid), r.event_id, r.occurred_at, r.event_name, coalesce(r.props, '{{}}'::jsonb)
+    FROM jsonb_to_recordset(_rows) AS r(user_id uuid, event_id uuid, occurred_at timestamptz, event_name text, props jsonb)
     ON CONFLICT (user_id, event_id) DO UPDATE
       SET occurred_at = excluded.occurred_at, event_name = excluded.event_name, props = excluded.props
       WHERE (t.occurred_at, t.event_name, t.props) IS DISTINCT FROM (excluded.occurred_at, excluded.event_name, excluded.props)
