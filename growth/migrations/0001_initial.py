@@ -134,7 +134,7 @@ class Migration(migrations.Migration):
                 'db_table': 'analytics_events',
                 'ordering': ['-occurred_at'],
                 'abstract': False,
-                'indexes': [models.Index(fields=['user', '-occurred_at'], name='analytics_events_user_time'), models.Index(fields=['occurred_at', 'event_name'], name='analytics_events_time_name'), models.Index(condition=models.Q(('event_name', 'order_completed')), fields=['user', 'occurred_at'], name='analytics_events_user_orders')],
+                'indexes': [models.Index(fields=['user', '-occurred_at'], name='analytics_events_user_time'), models.Index(condition=models.Q(('event_name', 'order_completed')), fields=['user', 'occurred_at'], name='analytics_events_user_orders')],
                 'constraints': [models.UniqueConstraint(fields=('user', 'event_id'), name='analytics_events_user_event_id')],
             },
         ),
