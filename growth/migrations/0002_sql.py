@@ -356,6 +356,9 @@ class Migration(migrations.Migration):
     operations = [
         OwnerOnlyRLS("analytics_events", "analytics_events_owner"),
         *[EnableRLS(table) for table in STAFF_ONLY],
+        # Supabase's default privileges grant new tables to the API roles: taken back, so these are
+        # out of reach twice (no privilege, and RLS with no policy).
+        migrations.RunSQL(f"REVOKE ALL ON TABLE {', '.join(STAFF_ONLY)} FROM anon, authenticated", migrations.RunSQL.noop),
         migrations.RunSQL(TRIGGERS, DROP_TRIGGERS),
         migrations.RunSQL(
             COUNT_PROBLEM + CENTS + ROLLUP_COLUMNS + UPSERT_EVENTS + UPSERT_SPEND + RECOMPUTE + GRANTS,
