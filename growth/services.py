@@ -91,14 +91,15 @@ def _check_values(row: dict, key_fields) -> dict:
     return {}
 
 
-def validate(rows, schema, key) -> list[dict]:
-    """The rows of a batch, or BatchInvalid naming every bad one by its index ({"rows": {"3": ...}}).
-    `key(row)` is a row's identity: a second row with the same one is an error too."""
+def validate(rows, schema, key, *, exact_repeats=False) -> list[dict]:
+    """The rows of a batch to write, or BatchInvalid naming every bad one by its index ({"rows":
+    {"3": ...}}). `key(row)` is a row's identity: a second row with the same one is an error too —
+    unless `exact_repeats` and it is the same row again (a resent event: written once)."""
     if not isinstance(rows, list) or not rows:
         raise BatchInvalid("`rows` must be a non-empty list.", {"rows": ["Expected a non-empty list."]})
     if len(rows) > MAX_ROWS:
         raise BatchInvalid(f"A batch holds at most {MAX_ROWS} rows.", {"rows": [f"{len(rows)} rows; at most {MAX_ROWS}."]})
-    validator, errors, seen = _validators[id(schema)], {}, {}
+    validator, errors, seen, repeats = _validators[id(schema)], {}, {}, set()
     for index, row in enumerate(rows):
         try:
             validator(row)
@@ -107,7 +108,9 @@ def validate(rows, schema, key) -> list[dict]:
             continue
         problems = _check_values(row, key)
         identity = key(row)
-        if identity in seen:
+        if identity in seen and exact_repeats and row == rows[seen[identity]]:
+            repeats.add(index)
+        elif identity in seen:
             problems.setdefault(schema["required"][0], []).append(f"Repeats row {seen[identity]}: each row must be unique in a batch.")
         else:
             seen[identity] = index
@@ -115,7 +118,7 @@ def validate(rows, schema, key) -> list[dict]:
             errors[str(index)] = problems
     if errors:
         raise BatchInvalid(f"{len(errors)} of {len(rows)} rows are invalid; nothing was written.", {"rows": errors})
-    return rows
+    return [row for index, row in enumerate(rows) if index not in repeats] if repeats else rows
 
 
 def _uuid_key(value: str) -> str:
@@ -130,8 +133,9 @@ def spend_key(row: dict):
     return (row["platform"], row["campaign_id"], row.get("adset_id", ""), row["date"])
 
 
-def _call(function: str, rows: list[dict]) -> dict:
-    """`SELECT * FROM <function>(rows)`: counts of rows inserted, updated and left as they were."""
+def _call(function: str, rows: list[dict], received: int | None = None) -> dict:
+    """`SELECT * FROM <function>(rows)`: counts of rows inserted, updated and left as they were
+    (of `received`, when rows repeated in the batch were written once)."""
     with connection.cursor() as cursor:
         try:
             with transaction.atomic():
@@ -141,18 +145,19 @@ def _call(function: str, rows: list[dict]) -> dict:
             diag = getattr(exc.__cause__, "diag", None)
             detail = json.loads(diag.message_detail) if diag and diag.message_detail and diag.message_detail.startswith("{") else None
             raise BatchInvalid(diag.message_primary if diag else str(exc), {"rows": detail} if detail else {}) from exc
-    return {"received": len(rows), "inserted": inserted, "updated": updated, "unchanged": len(rows) - inserted - updated}
+    received = len(rows) if received is None else received
+    return {"received": received, "inserted": inserted, "updated": updated, "unchanged": received - inserted - updated}
 
 
 def upsert_events(rows) -> dict:
     """The current end user's events (the API; under their row-level security): `upsert_events`."""
-    return _call("upsert_events", validate(rows, EVENT_SCHEMA, event_key))
+    return _call("upsert_events", validate(rows, EVENT_SCHEMA, event_key, exact_repeats=True), len(rows))
 
 
 def record_events(user_id, rows) -> dict:
     """Events of a user, from server-side code (as the connection role): each row gets `user_id`."""
-    rows = validate(rows, EVENT_SCHEMA, event_key)
-    return _call("upsert_events", [{**row, "user_id": str(user_id)} for row in rows])
+    unique = validate(rows, EVENT_SCHEMA, event_key, exact_repeats=True)
+    return _call("upsert_events", [{**row, "user_id": str(user_id)} for row in unique], len(rows))
 
 
 def upsert_spend(rows) -> dict:

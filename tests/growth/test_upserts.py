@@ -79,6 +79,13 @@ def test_a_repeated_event_id_in_one_batch_is_refused(user_a, api):
     assert not AnalyticsEvent.objects.exists()
 
 
+def test_the_same_event_twice_in_one_batch_is_written_once(user_a, api):
+    first = event()
+    response = api(user_a).post(URL, {"rows": [first, event(), dict(first)]}, format="json")
+    assert response.json() == {"received": 3, "inserted": 2, "updated": 0, "unchanged": 1}
+    assert AnalyticsEvent.objects.filter(user=user_a).count() == 2
+
+
 @pytest.mark.parametrize("body", [[], {"rows": []}, {"rows": "x"}, {"rows": [event()] * 1001}, {"rows": [event()], "more": 1}])
 def test_malformed_bodies_are_400(user_a, api, body):
     response = api(user_a).post(URL, body, format="json")
