@@ -12,7 +12,7 @@ Callers:
 """
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import fastjsonschema
 from django.db import DataError, connection, transaction
@@ -82,10 +82,10 @@ def _check_values(row: dict, key_fields) -> dict:
     """What a pattern cannot see: a date or time that does not exist (2026-02-30)."""
     try:
         if "occurred_at" in row:
-            datetime.fromisoformat(row["occurred_at"].replace("z", "Z"))
+            datetime.fromisoformat(row["occurred_at"].replace("z", "Z")).astimezone(UTC)  # _in_utc's
         if "date" in row:
             date.fromisoformat(row["date"])
-    except ValueError:
+    except (ValueError, OverflowError):  # no such day; an instant outside years 1-9999 in UTC
         field = "occurred_at" if "occurred_at" in row else "date"
         return {field: ["Not a real date or time."]}
     return {}
@@ -149,15 +149,22 @@ def _call(function: str, rows: list[dict], received: int | None = None) -> dict:
     return {"received": received, "inserted": inserted, "updated": updated, "unchanged": received - inserted - updated}
 
 
+def _in_utc(row: dict, **extra) -> dict:
+    """The row with `occurred_at` in UTC: RFC 3339 allows offsets up to ±23:59, PostgreSQL up to ±15:59."""
+    moment = datetime.fromisoformat(row["occurred_at"].replace("z", "Z")).astimezone(UTC)
+    return {**row, "occurred_at": moment.isoformat(), **extra}
+
+
 def upsert_events(rows) -> dict:
     """The current end user's events (the API; under their row-level security): `upsert_events`."""
-    return _call("upsert_events", validate(rows, EVENT_SCHEMA, event_key, exact_repeats=True), len(rows))
+    unique = validate(rows, EVENT_SCHEMA, event_key, exact_repeats=True)
+    return _call("upsert_events", [_in_utc(row) for row in unique], len(rows))
 
 
 def record_events(user_id, rows) -> dict:
     """Events of a user, from server-side code (as the connection role): each row gets `user_id`."""
     unique = validate(rows, EVENT_SCHEMA, event_key, exact_repeats=True)
-    return _call("upsert_events", [{**row, "user_id": str(user_id)} for row in unique], len(rows))
+    return _call("upsert_events", [_in_utc(row, user_id=str(user_id)) for row in unique], len(rows))
 
 
 def upsert_spend(rows) -> dict:
