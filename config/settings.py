@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "organizations",
     "workflows",
     "privacy",
+    "growth",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,7 @@ JOBS_SCHEDULES = {
     "workflow_schedules": env.str("SCHEDULE_WORKFLOW_SCHEDULES", default="* * * * *"),  # every minute
     "privacy_retention": env.str("SCHEDULE_PRIVACY_RETENTION", default="37 3 * * *"),  # daily
     "privacy_patterns": env.str("SCHEDULE_PRIVACY_PATTERNS", default="13 4 * * *"),  # daily: relationship weights decay
+    "growth_rollups": env.str("SCHEDULE_GROWTH_ROLLUPS", default="*/5 * * * *"),  # every five minutes
 }
 JOBS_KEEP_FINISHED_HOURS = env.int("JOBS_KEEP_FINISHED_HOURS", default=14 * 24)  # finished jobs kept this long
 

@@ -17,9 +17,11 @@ api_v1 = [
     path("", include("organizations.api.urls")),
     path("", include("workflows.api.urls")),
     path("", include("privacy.api.urls")),
+    path("", include("growth.api.urls")),
 ]
 
 urlpatterns = [
+    path("admin/growth/", include("growth.urls")),  # staff only (growth/views.py)
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

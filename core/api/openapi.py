@@ -57,13 +57,13 @@ def forbid_nul_in_query(result, generator, request, public):
 
 def require_bodies_with_required_fields(result, generator, request, public):
     """drf-spectacular marks a body required from a serializer; a body given as a raw JSON Schema
-    (`oneOf` alternatives that each require fields) needs the same."""
+    that requires fields (itself, or each of its `oneOf` alternatives) needs the same."""
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             body = operation.get("requestBody")
             if not body or body.get("required"):
                 continue
             schemas = [media.get("schema", {}) for media in body.get("content", {}).values()]
-            if schemas and all(s.get("oneOf") and all(alt.get("required") for alt in s["oneOf"]) for s in schemas):
+            if schemas and all(s.get("required") or s.get("oneOf") and all(alt.get("required") for alt in s["oneOf"]) for s in schemas):
                 body["required"] = True
     return result

@@ -22,6 +22,7 @@ ALLOWED = {
     "organizations": {"core", "accounts", "audit"},
     # The one orchestrator (DESIGN.md): the other domain apps only through their services and tasks.
     "workflows": {"core", "accounts", "audit", "organizations", "chat", "sessions_app", "partners"},
+    "growth": {"core", "accounts"},
 }
 SERVICES_ONLY = {"workflows": {"chat", "sessions_app", "partners"}}
 PUBLIC_ONLY = {"audit"}

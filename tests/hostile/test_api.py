@@ -10,6 +10,7 @@ path, so each hostile input meets the endpoint's real handling rather than a 404
 
 import json
 import re
+import uuid
 
 import pytest
 from django.db import connection, transaction
@@ -17,6 +18,8 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from chat.models import ChatMessage, ChatSession
+from growth import services as growth_services
+from growth.models import AnalyticsEvent
 from partners import ingest
 from partners import services as partner_services
 from partners.models import Partner
@@ -97,6 +100,7 @@ def rows(owner):
             "/api/v1/integrations/": [integration.pk],
             "/api/v1/hooks/workflows/": [hook_token],
             **privacy_rows(owner),
+            "/api/v1/analytics/events/": [_analytics_event(owner)],
         },
     }
 
@@ -111,6 +115,10 @@ def privacy_rows(owner) -> dict:
         "/api/v1/privacy/device-tokens": [create_device_token(owner, "hostile")[0].pk],
         "/api/v1/privacy/exports": [PrivacyExport.objects.create(user=owner, status="ready", archive=b"PK").pk],
     }
+def _analytics_event(owner):
+    row = {"event_id": str(uuid.uuid4()), "occurred_at": "2026-03-01T12:00:00Z", "event_name": "page_view"}
+    growth_services.record_events(owner.pk, [row])
+    return AnalyticsEvent.objects.get(user=owner).pk
 
 
 def _path(template: str, rows) -> str:

@@ -250,3 +250,7 @@ from tests.isolation import resources_workflows  # noqa: E402 - each app declare
 
 RESOURCES += resources_workflows.RESOURCES
 EXEMPT |= resources_workflows.EXEMPT
+# Growth: analytics events have a matrix of their own (test_growth_matrix.py); touches and cohorts are staff-only.
+from tests.isolation.resources_growth import GROWTH_EXEMPT  # noqa: E402
+
+EXEMPT |= GROWTH_EXEMPT
