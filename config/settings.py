@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "partners",
     "audit",
     "chat",
+    "business",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,7 @@ JOBS_SCHEDULES = {
     "generate_insights": env.str("SCHEDULE_GENERATE_INSIGHTS", default="41 2 * * *"),  # nightly
     "retry_stalled_jobs": env.str("SCHEDULE_RETRY_STALLED_JOBS", default="* * * * * */10"),  # every ten seconds
     "delete_old_jobs": env.str("SCHEDULE_DELETE_OLD_JOBS", default="51 4 * * *"),  # daily
+    "record_metrics": env.str("SCHEDULE_RECORD_METRICS", default="*/5 * * * *"),  # every five minutes
 }
 JOBS_KEEP_FINISHED_HOURS = env.int("JOBS_KEEP_FINISHED_HOURS", default=14 * 24)  # finished jobs kept this long
 
@@ -277,6 +279,11 @@ AUDIT_CAPTURE_EXCLUDE = env.list("AUDIT_CAPTURE_EXCLUDE", default=[
 # A failed audit write raises instead of being logged: on under pytest (PYTEST_VERSION), off in production.
 AUDIT_STRICT = env.bool("AUDIT_STRICT", default=bool(env.str("PYTEST_VERSION", default="")))
 AUDIT_HTTP_TIMEOUT = env.float("AUDIT_HTTP_TIMEOUT", default=10.0)  # seconds, default of audit.http_client()
+
+# --- Billing and feature flags (docs/business.md) --------------------------------------------------
+# The signing secret of the Stripe webhook endpoint (whsec_…); empty: the webhook answers 503.
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)  # seconds a signed delivery stays valid
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

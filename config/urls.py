@@ -14,9 +14,11 @@ api_v1 = [
     path("", include("partners.api.urls")),
     path("", include("chat.api.urls")),
     path("", include("audit.api.urls")),
+    path("", include("business.api.urls")),
 ]
 
 urlpatterns = [
+    path("admin/system/", include("business.urls")),  # staff: the System page (business/views.py)
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

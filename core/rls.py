@@ -25,6 +25,19 @@ def act_as(claims: dict) -> None:
         )
 
 
+ANON_CLAIMS = {"role": "anon"}
+
+
+def act_as_anon() -> None:
+    """Switch the current transaction to the `anon` role, as PostgREST does for a request without a
+    token: it reads only what a grant and a policy give `anon` (seed 002's public-read tables)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("act_as_anon() needs a transaction: set_config(..., true) would not outlive the statement")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('request.jwt.claims', %s, true), set_config('role', 'anon', true)",
+                       [json.dumps(ANON_CLAIMS)])
+
+
 def acting_as(request, claims: dict) -> None:
     """Note that the statement that authenticated `request` has already switched the current
     transaction to `claims`, as act_as() would (partners.keys.LOOKUP_AND_ACT does it in the key's

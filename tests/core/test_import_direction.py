@@ -19,6 +19,7 @@ ALLOWED = {
     "sessions_app": {"core", "accounts", "audit"},
     "partners": {"core", "accounts", "audit"},
     "chat": {"core", "accounts", "audit"},
+    "business": {"core", "accounts", "audit"},
 }
 PUBLIC_ONLY = {"audit"}
 PACKAGES = set(ALLOWED) | {"config"}
