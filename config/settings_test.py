@@ -15,3 +15,4 @@ STATIC_ROOT = None  # static files come from the finders; nothing is collected f
 WHITENOISE_USE_FINDERS = True
 # The suite signs many users up from 127.0.0.1; the throttle's own test sets a small budget.
 SIGNUP_THROTTLE = {"attempts": 10_000, "window": 3600}
+STRIPE_WEBHOOK_SECRET = "whsec_test_secret_for_the_suite"  # tests sign their billing events with it
