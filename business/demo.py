@@ -28,13 +28,15 @@ def load(user, say):
             "name": name, "plan_type": plan_type, "discount": discount, "valid_from": valid_from,
             "valid_to": valid_to, "enabled": True, "description": f"{discount} % off {plan_type}.",
         })
-    # The demo user moved from Starter (cancelled a week ago) to Pro: MRR and churn are both non-zero.
+    # The demo user moved from Starter (cancelled a week ago) to Pro and keeps an add-on: MRR and churn
+    # are both non-zero.
     subscriptions = [
         ("sub_demo_pro", "pro", "active", 2900, now - timedelta(days=8), None),
         ("sub_demo_starter", "starter", "canceled", 900, now - timedelta(days=120), now - timedelta(days=7)),
+        ("sub_demo_storage", "extra-storage", "active", 500, now - timedelta(days=65), None),
     ]
     for stripe_id, plan, status, amount, started, canceled in subscriptions:
-        period_start = canceled or now - timedelta(days=8)
+        period_start = canceled or now - timedelta(days=8)  # (a monthly period that renews in three weeks)
         Subscription.objects.update_or_create(stripe_id=stripe_id, defaults={
             "user": user, "plan": plan, "status": status, "amount_cents": amount, "currency": "usd",
             "interval": "month", "started_at": started, "canceled_at": canceled,

@@ -10,6 +10,7 @@ from chat.models import ChatMessage, ChatSession, GA4Credential
 from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner, RequestLog
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
+from tests.isolation.resources_business import OWNED_READS  # noqa: F401  (test_owned_reads.py)
 
 
 @dataclass(frozen=True)

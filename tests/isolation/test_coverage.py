@@ -4,7 +4,7 @@ ship without the cross-tenant tests."""
 import pytest
 from django.apps import apps
 
-from tests.isolation.resources import AUDIT_FEEDS, EXEMPT, PARTNER_TABLES, RESOURCES
+from tests.isolation.resources import AUDIT_FEEDS, EXEMPT, OWNED_READS, PARTNER_TABLES, RESOURCES
 
 AUTH_USERS = '"auth"."users"'
 
@@ -27,6 +27,7 @@ def test_every_owned_model_is_in_the_matrix_or_exempt(user_a):
     covered = {type(resource.make(user_a))._meta.label for resource in RESOURCES}
     covered |= {model._meta.label for model in PARTNER_TABLES}
     covered |= {feed.model._meta.label for feed in AUDIT_FEEDS}
+    covered |= {type(read.make(user_a))._meta.label for read in OWNED_READS}
     missing = owned_models() - covered - set(EXEMPT)
     assert not missing, f"declare {sorted(missing)} in tests/isolation/resources.py (or in EXEMPT, with a reason)"
 
