@@ -58,7 +58,7 @@ def construct(payload: bytes, signature: str | None) -> dict:
         event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE)
     except stripe.SignatureVerificationError as exc:
         raise WebhookError("invalid_signature", f"The Stripe-Signature header does not verify: {exc.user_message or exc}") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, AttributeError, TypeError) as exc:  # signed, yet not an event object
         raise WebhookError("invalid_payload", "The body is not a Stripe event in JSON.") from exc
     return event.to_dict()
 
@@ -87,18 +87,20 @@ def _text(value, name: str, limit: int, *, required: bool = True) -> str:
     return value
 
 
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def fields_of(subscription: dict) -> dict:
     """The columns of `subscriptions` from a Stripe Subscription object (API versions before and
     after 2025-03-31, which moved the current period onto the subscription's items)."""
     if not isinstance(subscription, dict) or subscription.get("object") != "subscription":
         raise WebhookError("invalid_payload", "The event's data.object is not a subscription.")
-    items = ((subscription.get("items") or {}).get("data") or [{}]) if isinstance(subscription.get("items"), dict) else [{}]
-    item = items[0] if isinstance(items[0], dict) else {}
-    price = item.get("price") or item.get("plan") or {}
-    if not isinstance(price, dict):
-        price = {}
-    recurring = price.get("recurring") or {"interval": price.get("interval"), "interval_count": price.get("interval_count")}
-    metadata = subscription.get("metadata") if isinstance(subscription.get("metadata"), dict) else {}
+    items = _dict(subscription.get("items")).get("data")
+    item = _dict(items[0] if isinstance(items, list) and items else None)
+    price = _dict(item.get("price") or item.get("plan"))
+    recurring = _dict(price.get("recurring")) or {"interval": price.get("interval"), "interval_count": price.get("interval_count")}
+    metadata = _dict(subscription.get("metadata"))
     status = subscription.get("status")
     if status not in Subscription.Status.values:
         raise WebhookError("invalid_payload", f"Unknown subscription status {str(status)[:40]!r}.")

@@ -137,3 +137,11 @@ def test_the_plan_shows_on_the_account_page(send, user_a, pages):
     send(subscription_event(CREATED, user_a, created=int(time.time()) - 60, plan="pro"))
     page = pages(user_a).get("/accounts/security/").content.decode()
     assert 'data-testid="plan-name">pro<' in page and "Renews on" in page
+
+
+@pytest.mark.parametrize("payload", ["[1, 2]", '"text"', "{not json", '{"id": "evt_1", "object": "event", "type": "customer.subscription.created", "created": 1, "data": {"object": {"object": "subscription", "items": {"data": {"x": 1}}, "status": "active", "id": "sub_z", "metadata": []}}}'])
+def test_signed_garbage_is_400_and_changes_nothing(payload, user_a):
+    response = APIClient().post(WEBHOOK, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] in {"invalid_payload", "unknown_user"}
+    assert state() == ([], [])
