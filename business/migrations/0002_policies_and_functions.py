@@ -56,6 +56,13 @@ AS $$
 $$;
 REVOKE EXECUTE ON FUNCTION public.get_index_usage() FROM PUBLIC, anon, authenticated;
 """
+# Supabase's default privileges grant every new table to anon and authenticated; these tables are
+# written by staff and the webhook only, so the API roles keep at most the SELECT granted below.
+REVOKE_WRITES = """
+REVOKE INSERT, UPDATE, DELETE ON TABLE subscriptions, feature_flags, offers, billing_events, metrics_log FROM anon, authenticated;
+REVOKE SELECT ON TABLE billing_events, metrics_log FROM anon, authenticated;
+REVOKE SELECT ON TABLE subscriptions FROM anon;
+"""
 DROP_FUNCTIONS = "DROP FUNCTION IF EXISTS public.get_table_sizes(); DROP FUNCTION IF EXISTS public.get_index_usage();"
 
 
@@ -64,6 +71,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(ANON_MEMBER, migrations.RunSQL.noop),
+        migrations.RunSQL(REVOKE_WRITES, migrations.RunSQL.noop),
         EnableRLS("subscriptions"),
         GrantTable("subscriptions", privileges=("SELECT",)),
         CreatePolicy("subscriptions", "subscriptions_owner_read", command="SELECT", using="user_id = (select auth.uid())"),
