@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -73,6 +73,8 @@ class BillingWebhook(APIView):
     @extend_schema(
         request={"application/json": OpenApiTypes.OBJECT},
         responses={200: WebhookResultSerializer, 400: OpenApiResponse(description="bad signature, stale timestamp, unknown event type or payload")},
+        parameters=[OpenApiParameter("Stripe-Signature", str, OpenApiParameter.HEADER, required=True,
+                                     description="`t=<unix time>,v1=<HMAC-SHA256 of t.body with the endpoint's secret>`")],
         auth=[], description="A Stripe event (`customer.subscription.created|updated|deleted|paused|resumed`) "
         "signed in the `Stripe-Signature` header.",
     )
