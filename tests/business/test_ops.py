@@ -75,3 +75,12 @@ def test_the_system_page_is_for_staff_only(admin_client, user_a, pages):
         assert f'data-testid="{testid}"' in html
     assert pages(user_a).get("/admin/system/").status_code == 302  # to the admin's login
     assert Client().get("/admin/system/").status_code == 302
+
+
+def test_readyz_reports_what_the_health_check_finds(client):
+    with connection.cursor() as cursor:  # rolled back with the test
+        cursor.execute("""CREATE OR REPLACE FUNCTION public.system_healthcheck() RETURNS jsonb LANGUAGE sql
+                          AS $$ SELECT '{"status": "degraded", "problems": ["99 of 100 connections in use"]}'::jsonb $$""")
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "99 of 100 connections in use"
