@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "workflows",
     "privacy",
     "growth",
+    "business",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,7 @@ JOBS_SCHEDULES = {
     "privacy_retention": env.str("SCHEDULE_PRIVACY_RETENTION", default="37 3 * * *"),  # daily
     "privacy_patterns": env.str("SCHEDULE_PRIVACY_PATTERNS", default="13 4 * * *"),  # daily: relationship weights decay
     "growth_rollups": env.str("SCHEDULE_GROWTH_ROLLUPS", default="*/5 * * * *"),  # every five minutes
+    "record_metrics": env.str("SCHEDULE_RECORD_METRICS", default="*/5 * * * *"),  # every five minutes
 }
 JOBS_KEEP_FINISHED_HOURS = env.int("JOBS_KEEP_FINISHED_HOURS", default=14 * 24)  # finished jobs kept this long
 
@@ -293,6 +295,10 @@ WORKFLOW_HTTP_MAX_RESPONSE_BYTES = env.int("WORKFLOW_HTTP_MAX_RESPONSE_BYTES", d
 # Integrations may call loopback/private addresses only when this is on (tests, a private deployment).
 WORKFLOW_HTTP_ALLOW_PRIVATE = env.bool("WORKFLOW_HTTP_ALLOW_PRIVATE", default=False)
 WORKFLOW_WEBHOOK_RATE = {"calls": env.int("WORKFLOW_WEBHOOK_RATE_CALLS", default=60), "window": env.int("WORKFLOW_WEBHOOK_RATE_WINDOW", default=60)}
+# --- Billing and feature flags (docs/business.md) --------------------------------------------------
+# The signing secret of the Stripe webhook endpoint (whsec_…); empty: the webhook answers 503.
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)  # seconds a signed delivery stays valid
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

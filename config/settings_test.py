@@ -16,3 +16,4 @@ WHITENOISE_USE_FINDERS = True
 # The suite signs many users up from 127.0.0.1; the throttle's own test sets a small budget.
 SIGNUP_THROTTLE = {"attempts": 10_000, "window": 3600}
 WORKFLOW_HTTP_ALLOW_PRIVATE = True  # the workflow tests serve their endpoints on loopback
+STRIPE_WEBHOOK_SECRET = "whsec_test_secret_for_the_suite"  # tests sign their billing events with it

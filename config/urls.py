@@ -22,6 +22,11 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/growth/", include("growth.urls")),  # staff only (growth/views.py)
+    path("", include("business.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/system/", include("business.urls")),  # staff: the System page (business/views.py)
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -53,6 +53,17 @@ def switch_wanted(request) -> bool:
     """Whether an authenticator of `request` may switch the transaction to its caller: the view
     acts as its caller (`acts_as_caller`), inside a transaction."""
     return getattr(getattr(request, "_request", request), "_rls_acts_as_caller", False) and connection.in_atomic_block
+ANON_CLAIMS = {"role": "anon"}
+
+
+def act_as_anon() -> None:
+    """Switch the current transaction to the `anon` role, as PostgREST does for a request without a
+    token: it reads only what a grant and a policy give `anon` (seed 002's public-read tables)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("act_as_anon() needs a transaction: set_config(..., true) would not outlive the statement")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('request.jwt.claims', %s, true), set_config('role', 'anon', true)",
+                       [json.dumps(ANON_CLAIMS)])
 
 
 def acting_as(request, claims: dict) -> None:

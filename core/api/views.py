@@ -18,7 +18,8 @@ UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?
 
 class RLSMixin:
     """Opens the request transaction and, once DRF has authenticated the caller, switches it to the
-    caller's identity (`request.auth` holds the verified claims)."""
+    caller's identity (`request.auth` holds the verified claims). A request without credentials that
+    a view lets through (public read: `AllowAny`) runs as `anon`, the PostgREST way."""
 
     def dispatch(self, request, *args, **kwargs):
         response = None
@@ -40,6 +41,8 @@ class RLSMixin:
         super().initial(request, *args, **kwargs)
         if isinstance(request.auth, dict) and request.auth.get("sub"):
             rls.act_as_for(request, request.auth)  # unless authentication switched already
+        elif request.user is None:
+            rls.act_as_anon()
         self.caller_identified(request)
 
     def caller_identified(self, request):

@@ -30,7 +30,8 @@ pytestmark = pytest.mark.django_db
 KEY = re.compile(r"epai_[A-Za-z0-9_\-]{20,}")
 TABLES = ["research_sessions", "draft_files", "analysis_sessions", "session_storage", "partners", "api_keys",
           "ingestion_events", "insights", "ga4_credentials", "chat_sessions", "chat_messages",
-          "analytics_events", "spend", "metrics_daily", "utm_tracks", "cohorts"]
+          "analytics_events", "spend", "metrics_daily", "utm_tracks", "cohorts",
+          "feature_flags", "offers", "subscriptions"]
 
 
 def load_demo() -> str:
@@ -65,10 +66,10 @@ def test_every_installed_app_with_demo_data_declares_it_in_order():
     assert [(p.app_label, p.load.__module__) for p in demo.providers()] == [
         ("sessions_app", "sessions_app.demo"), ("partners", "partners.demo"), ("chat", "chat.demo"),
         ("organizations", "organizations.demo"), ("workflows", "workflows.demo"), ("privacy", "privacy.demo"),
-        ("growth", "growth.demo"),
+        ("growth", "growth.demo"), ("business", "business.demo"),
     ]
     assert [p.app_label for p in demo.providers()] == [label for label in (a.split(".")[0] for a in settings.INSTALLED_APPS)
-                                                       if label in {"sessions_app", "partners", "chat", "organizations", "workflows", "privacy", "growth"}]
+                                                       if label in {"sessions_app", "partners", "chat", "organizations", "workflows", "privacy", "growth", "business"}]
 
 
 def test_twice_on_an_empty_database_is_the_same_state():

@@ -11,6 +11,7 @@ from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
 from tests.isolation.resources_organizations import ORG_RESOURCES  # noqa: F401  (the membership dimension)
+from tests.isolation.resources_business import OWNED_READS  # noqa: F401  (test_owned_reads.py)
 
 
 @dataclass(frozen=True)

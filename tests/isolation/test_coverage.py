@@ -5,7 +5,7 @@ import pytest
 from django.apps import apps
 
 from organizations.models import Membership, Organization, Role
-from tests.isolation.resources import AUDIT_FEEDS, EXEMPT, ORG_RESOURCES, PARTNER_TABLES, PRIVACY_TABLES, RESOURCES
+from tests.isolation.resources import AUDIT_FEEDS, EXEMPT, ORG_RESOURCES, OWNED_READS, PARTNER_TABLES, PRIVACY_TABLES, RESOURCES
 
 AUTH_USERS = '"auth"."users"'
 
@@ -32,6 +32,7 @@ def test_every_owned_model_is_in_the_matrix_or_exempt(user_a):
     Membership.objects.create(organization=organization, user=user_a, role=Role.OWNER)
     covered |= {type(resource.make(organization, user_a))._meta.label for resource in ORG_RESOURCES}
     covered |= {model._meta.label for model in PRIVACY_TABLES}
+    covered |= {type(read.make(user_a))._meta.label for read in OWNED_READS}
     missing = owned_models() - covered - set(EXEMPT)
     assert not missing, f"declare {sorted(missing)} in tests/isolation/resources.py (or in EXEMPT, with a reason)"
 
