@@ -10,8 +10,8 @@ from chat.models import ChatMessage, ChatSession, GA4Credential
 from partners.models import ApiKey, DailyUsage, IngestionEvent, Insight, Partner, RequestLog
 from sessions_app.models import AnalysisSession, DraftFile, ResearchSession
 from sessions_app.storage import SessionStorage
-from tests.isolation.resources_organizations import ORG_RESOURCES  # noqa: F401  (the membership dimension)
 from tests.isolation.resources_business import OWNED_READS  # noqa: F401  (test_owned_reads.py)
+from tests.isolation.resources_organizations import ORG_RESOURCES  # noqa: F401  (the membership dimension)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,15 @@ import pytest
 from django.apps import apps
 
 from organizations.models import Membership, Organization, Role
-from tests.isolation.resources import AUDIT_FEEDS, EXEMPT, ORG_RESOURCES, OWNED_READS, PARTNER_TABLES, PRIVACY_TABLES, RESOURCES
+from tests.isolation.resources import (
+    AUDIT_FEEDS,
+    EXEMPT,
+    ORG_RESOURCES,
+    OWNED_READS,
+    PARTNER_TABLES,
+    PRIVACY_TABLES,
+    RESOURCES,
+)
 
 AUTH_USERS = '"auth"."users"'
 
