@@ -18,14 +18,11 @@ api_v1 = [
     path("", include("workflows.api.urls")),
     path("", include("privacy.api.urls")),
     path("", include("growth.api.urls")),
-]
-
-urlpatterns = [
-    path("admin/growth/", include("growth.urls")),  # staff only (growth/views.py)
     path("", include("business.api.urls")),
 ]
 
 urlpatterns = [
+    path("admin/growth/", include("growth.urls")),  # staff only (growth/views.py)
     path("admin/system/", include("business.urls")),  # staff: the System page (business/views.py)
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -19,7 +19,10 @@ UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?
 class RLSMixin:
     """Opens the request transaction and, once DRF has authenticated the caller, switches it to the
     caller's identity (`request.auth` holds the verified claims). A request without credentials that
-    a view lets through (public read: `AllowAny`) runs as `anon`, the PostgREST way."""
+    a view lets through (public read: `AllowAny`) runs as `anon`, the PostgREST way — unless the view
+    authenticates its caller by other means (`anonymous_role = False`: a signed webhook)."""
+
+    anonymous_role = True
 
     def dispatch(self, request, *args, **kwargs):
         response = None
@@ -41,7 +44,7 @@ class RLSMixin:
         super().initial(request, *args, **kwargs)
         if isinstance(request.auth, dict) and request.auth.get("sub"):
             rls.act_as_for(request, request.auth)  # unless authentication switched already
-        elif request.user is None:
+        elif request.user is None and self.anonymous_role:
             rls.act_as_anon()
         self.caller_identified(request)
 

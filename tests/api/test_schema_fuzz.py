@@ -95,6 +95,18 @@ CONFIG = {
                 "positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "412", "429", "5xx"]},
             },
         },
+        *(
+            {
+                # A definition's step needs the parameters of its kind, and a webhook integration a URL:
+                # OpenAPI 3.0 has no if/then to say so (the full JSON Schema is compiled server-side and
+                # served at /api/v1/workflows/definition-schema), so a schema-valid body may be a 400.
+                "include-path": path,
+                "checks": {
+                    "positive_data_acceptance": {"expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "412", "429", "5xx"]},
+                },
+            }
+            for path in ("/api/v1/workflows/", "/api/v1/workflows/{id}/", "/api/v1/integrations/", "/api/v1/integrations/{id}/")
+        ),
         {
             # A billing event is signed over its exact body (Stripe-Signature, business.billing): no
             # generated request carries a valid signature, so a schema-valid one is still a 400.

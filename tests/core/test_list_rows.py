@@ -13,10 +13,13 @@ pytestmark = pytest.mark.django_db
 
 # The collections read as rows. One that falls back to instances (a field that is not a plain
 # column, a cursor paginator) is listed in INSTANCES with its reason, so the choice is deliberate.
-ROWS = {"research-session", "draft-file", "analysis-session", "chat-session", "privacy-app", "privacy-signal"}
+ROWS = {"research-session", "draft-file", "analysis-session", "chat-session", "privacy-app", "privacy-signal",
+        "workflow-execution"}
 INSTANCES = {
     "stored-value": "its own list view (typed values, not a ModelViewSet)",
     "ga4-credential": "its own list view (generics.ListCreateAPIView)",
+    "workflow": "`webhook_enabled` is a method field (whether a webhook secret is set)",
+    "user-integration": "`config_summary` is computed from the decrypted config (django-cryptography), per instance",
     "chat-message": "cursor pagination reads its position from instances; `content` is computed",
 }
 

@@ -211,6 +211,7 @@ class WebhookView(RLSMixin, APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    anonymous_role = False  # the signature authenticates; the workflow is read as the connection role
 
     def get_authenticate_header(self, request):
         return f'HMAC-SHA256 header="{services.SIGNATURE_HEADER}"'  # a bad signature is 401 (DRF: 403 without one)
