@@ -38,3 +38,16 @@ def test_an_empty_period_is_refused():
     now = timezone.now()
     with pytest.raises(ValueError):
         revenue_summary(now, now)
+
+
+def test_the_growth_dashboard_shows_mrr_and_churn(user_a, admin_client):
+    subscription(user_a, 1, "active", 2900)
+    subscription(user_a, 2, "canceled", 1000, canceled_days=3)
+    html = admin_client.get("/admin/growth/").content.decode()
+    assert 'data-testid="mrr-churn"' in html
+    assert '<td data-testid="mrr">29</td>' in html and '<td data-testid="churn-rate">50 %</td>' in html
+
+
+def test_an_end_user_page_carries_no_revenue(user_a, pages):
+    subscription(user_a, 1, "active", 2900)
+    assert 'data-testid="mrr-churn"' not in pages(user_a).get("/accounts/security/").content.decode()
