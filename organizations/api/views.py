@@ -7,7 +7,7 @@ from django.db.models import CharField, Func, OuterRef, Subquery
 from django.db.models import F as Field
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, filters, generics, mixins, status, viewsets
+from rest_framework import exceptions, filters, generics, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 
 from core.api.errors import Conflict
@@ -188,8 +188,10 @@ class AcceptInvitation(RLSMixin, generics.GenericAPIView):
 
 
 class RoleList(RLSMixin, generics.ListAPIView):
-    """The role catalogue: what each role may do."""
+    """The role catalogue: what each role may do. Public, as the seed's "Anyone can view" says: a
+    request without a token reads it as `anon` (grant and policy in migration 0002)."""
 
+    permission_classes = [permissions.AllowAny]
     queryset = RoleDefinition.objects.all()
     serializer_class = RoleDefinitionSerializer
     pagination_class = None

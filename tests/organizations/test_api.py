@@ -133,3 +133,9 @@ def test_the_organization_header_is_checked(api, make_org, user_a, user_b):
 def test_roles_catalogue(api, user_a):
     body = api(user_a).get("/api/v1/roles").json()
     assert [r["name"] for r in body] == ["owner", "admin", "member", "viewer"]
+
+
+def test_anyone_reads_the_roles_and_nobody_writes_them(api):
+    response = api().get("/api/v1/roles")
+    assert response.status_code == 200 and len(response.json()) == 4
+    assert api().post("/api/v1/roles", {"name": "x"}, format="json").status_code == 405
