@@ -3,8 +3,6 @@ stream of an answer (`chat.stream`)."""
 
 import re
 
-import django_filters
-from django import forms
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
@@ -20,26 +18,10 @@ from chat import services, stream
 from chat.api.serializers import ChatMessageSerializer, ChatSessionSerializer, ExchangeSerializer, QuestionSerializer
 from chat.models import ChatMessage, ChatSession
 from core.api.errors import Conflict
-from core.api.filters import FilterSet
+from core.api.filters import FilterSet, TrueOrFalseFilter
 from core.api.pagination import CursorPagination
 from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin
 from core.parents import ParentFromURLMixin
-
-
-class TrueOrFalse(forms.Field):
-    """`true` or `false`, as the schema's boolean says (django-filter's own field also takes `null`,
-    `1`, `unknown`... and reads some of them as "no filter")."""
-
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        if value in ("true", "false"):
-            return value == "true"
-        raise forms.ValidationError("Must be true or false.")
-
-
-class TrueOrFalseFilter(django_filters.BooleanFilter):
-    field_class = TrueOrFalse
 
 
 class ChatSessionFilter(FilterSet):
