@@ -26,13 +26,21 @@ NOT_EMPTY = r"^[^\x00]+$"  # drf-spectacular adds the empty string as an alterna
 NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
 
 
-class CharField(serializers.CharField):
-    """A string, as the schema says (`type: string`): DRF's own would take `0` as "0"."""
+class StringOnly:
+    """A string, as the schema says (`type: string`): DRF's string fields would take `0` as "0"."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class CharField(StringOnly, serializers.CharField):
+    pass
+
+
+class SlugField(StringOnly, serializers.SlugField):
+    pass
 
 
 # The current time zone while a list is written out: DRF looks it up (a lock-guarded asgiref local)
@@ -126,6 +134,7 @@ class ModelSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: CharField,
         models.TextField: CharField,
+        models.SlugField: SlugField,
         models.DateTimeField: DateTimeField,
     }
 

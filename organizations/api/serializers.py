@@ -14,7 +14,7 @@ MAX_SETTINGS_BYTES = 16_384
 class OrganizationSerializer(api_serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Role.choices, read_only=True, help_text="Your role in it.")
     is_personal = serializers.BooleanField(read_only=True)
-    slug = serializers.SlugField(max_length=63, required=False,
+    slug = api_serializers.SlugField(max_length=63, required=False,
                                  help_text="Unique across organizations; made from the name when left out.")
     settings = serializers.DictField(required=False, help_text="Free-form settings (a JSON object, up to 16 KB).")
 

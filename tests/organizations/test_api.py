@@ -139,3 +139,8 @@ def test_anyone_reads_the_roles_and_nobody_writes_them(api):
     response = api().get("/api/v1/roles")
     assert response.status_code == 200 and len(response.json()) == 4
     assert api().post("/api/v1/roles", {"name": "x"}, format="json").status_code == 405
+
+
+def test_a_slug_is_a_string(api, user_a):
+    response = api(user_a).post("/api/v1/organizations/", {"name": "Numbers", "slug": 0}, format="json")
+    assert response.status_code == 400 and "slug" in response.json()["error"]["fields"]

@@ -63,7 +63,7 @@ def test_weights_decay_with_age(user_a):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_patterns_made_by_a_worker(api, user_a, committed_db, workers):
+def test_patterns_made_by_a_worker(committed_db, api, user_a, workers):
     consent(user_a)
     allow(user_a)
     workers(queues=("privacy",))
