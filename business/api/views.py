@@ -1,7 +1,8 @@
 """The business API (docs/business.md):
 
 - `GET /api/v1/flags`: every feature flag, evaluated for the caller (anyone: `anon` without a
-  token), with an ETag (`If-None-Match` → 304);
+  token) and, for a signed-in caller, the organization they act in (`X-Organization-Id`, checked
+  against membership; default the active one), with an ETag (`If-None-Match` → 304);
 - `GET /api/v1/offers`: the offers enabled and valid now (anyone);
 - `GET /api/v1/subscriptions`: my subscriptions;
 - `POST /api/v1/billing/webhook`: Stripe's subscription events, signed (business.billing).
@@ -24,20 +25,29 @@ from business.api.serializers import FlagsSerializer, OfferSerializer, Subscript
 from business.models import Offer, Subscription
 from core.api.errors import error_body
 from core.api.views import RLSMixin, RowListMixin
+from organizations.api.permissions import api_membership
+from organizations.services import HEADER as ORGANIZATION_HEADER
 
 
 class FlagsView(RLSMixin, APIView):
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses={200: FlagsSerializer, 304: OpenApiResponse(description="Not modified (If-None-Match)")})
+    @extend_schema(
+        parameters=[OpenApiParameter(
+            ORGANIZATION_HEADER, OpenApiTypes.UUID, OpenApiParameter.HEADER, required=False,
+            description="The organization whose allow-lists apply (you must be a member); default: the active one.",
+        )],
+        responses={200: FlagsSerializer, 304: OpenApiResponse(description="Not modified (If-None-Match)")},
+    )
     def get(self, request):
-        body = {"flags": services.flags_for(request.user)}
+        organization_id = None if request.user is None else api_membership(request).organization_id
+        body = {"flags": services.flags_for(request.user, organization_id)}
         etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
         response = get_conditional_response(request._request, etag=etag) or Response(body)
         response["ETag"] = etag
         # Evaluated per caller: a shared cache must not answer one caller with another's flags.
         response["Cache-Control"] = "private, no-cache"
-        patch_vary_headers(response, ["Authorization"])
+        patch_vary_headers(response, ["Authorization", ORGANIZATION_HEADER])
         return response
 
 

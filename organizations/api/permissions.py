@@ -12,17 +12,23 @@ from rest_framework import exceptions, permissions
 from organizations import access, services
 
 
+def api_membership(request, organization_id=None):
+    """The caller's membership of the organization an API request acts in (organizations.access),
+    its refusals as the API answers them: a malformed id 400, a non-member 404."""
+    try:
+        return access.active_membership(request, request.user, organization_id)
+    except access.BadOrganizationId as exc:
+        raise exceptions.ValidationError({services.HEADER: [str(exc)]}) from None
+    except access.NotAMember:
+        raise exceptions.NotFound("No such organization.") from None
+
+
 class OrganizationMixin:
     organization_url_kwarg = "organization_id"
 
     @property
     def membership(self):
-        try:
-            return access.active_membership(self.request, self.request.user, self.kwargs.get(self.organization_url_kwarg))
-        except access.BadOrganizationId as exc:
-            raise exceptions.ValidationError({services.HEADER: [str(exc)]}) from None
-        except access.NotAMember:
-            raise exceptions.NotFound("No such organization.") from None
+        return api_membership(self.request, self.kwargs.get(self.organization_url_kwarg))
 
 
 class OrgRolePermission(permissions.BasePermission):

@@ -164,3 +164,16 @@ def test_the_database_refuses_end_user_writes(sql, user_a):
     with pytest.raises(DatabaseError, match="permission denied"), rls.end_user(rls.claims_for(user_a)):
         with connection.cursor() as cursor:
             cursor.execute(sql)
+
+
+def test_an_organization_allow_list_applies_to_the_organization_the_caller_acts_in(user_a, user_b, api):
+    from organizations.models import Membership, Organization, Role
+
+    team = Organization.objects.create(name="Team", slug="team-flags")
+    Membership.objects.create(organization=team, user=user_a, role=Role.MEMBER)
+    FeatureFlag.objects.create(key="team-only", enabled=True, metadata={"rules": {"organizations": [str(team.pk)]}})
+    in_team = api(user_a).get("/api/v1/flags", HTTP_X_ORGANIZATION_ID=str(team.pk))
+    assert in_team.json()["flags"]["team-only"] is True and "X-Organization-Id" in in_team["Vary"]
+    assert api(user_a).get("/api/v1/flags").json()["flags"]["team-only"] is False  # the personal organization
+    assert api(user_b).get("/api/v1/flags", HTTP_X_ORGANIZATION_ID=str(team.pk)).status_code == 404
+    assert api(user_a).get("/api/v1/flags", HTTP_X_ORGANIZATION_ID="not-an-id").status_code == 400

@@ -23,7 +23,7 @@ ALLOWED = {
     # The one orchestrator (DESIGN.md): the other domain apps only through their services and tasks.
     "workflows": {"core", "accounts", "audit", "organizations", "chat", "sessions_app", "partners"},
     "growth": {"core", "accounts"},
-    "business": {"core", "accounts", "audit"},
+    "business": {"core", "accounts", "audit", "organizations"},  # flags' organization allow-lists
 }
 SERVICES_ONLY = {"workflows": {"chat", "sessions_app", "partners"}}
 PUBLIC_ONLY = {"audit"}
