@@ -32,14 +32,11 @@ from organizations.services import HEADER as ORGANIZATION_HEADER
 class FlagsView(RLSMixin, APIView):
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(
-        parameters=[OpenApiParameter(
-            ORGANIZATION_HEADER, OpenApiTypes.UUID, OpenApiParameter.HEADER, required=False,
-            description="The organization whose allow-lists apply (you must be a member); default: the active one.",
-        )],
-        responses={200: FlagsSerializer, 304: OpenApiResponse(description="Not modified (If-None-Match)")},
-    )
+    @extend_schema(responses={200: FlagsSerializer, 304: OpenApiResponse(description="Not modified (If-None-Match)")})
     def get(self, request):
+        """Every flag, evaluated for the caller. A signed-in caller's organization allow-lists apply to the
+        organization named by `X-Organization-Id` (a member's only: 404 otherwise), else the active one —
+        the header every organization-aware endpoint reads (docs/organizations.md)."""
         organization_id = None if request.user is None else api_membership(request).organization_id
         body = {"flags": services.flags_for(request.user, organization_id)}
         etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
