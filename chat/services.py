@@ -60,16 +60,17 @@ def ask(session: ChatSession, text: str, *, queue: bool = True) -> tuple[ChatMes
     return question, answer
 
 
-def answer_now(user, text: str, credential_id=None) -> dict:
-    """For callers already on a worker (a workflow step): a new chat session of `user` (on the GA4
-    credential `credential_id`, one of theirs) asks `text`, and the answer is made here and now by
-    the same runner as `chat.answer`. Each write is a transaction under the user's RLS; run it
-    outside any transaction. Returns the answer: status, its text, content, error and the ids.
-    Raises CredentialNotYours."""
+def answer_now(user, text: str, credential_id=None, *, tenant_id) -> dict:
+    """For callers already on a worker (a workflow step): a new chat session of `user` in the
+    organization `tenant_id` (there is no request to name it: a workflow step passes its workflow's;
+    the database refuses one `user` is not a member of), on the GA4 credential `credential_id` (one
+    of theirs), asks `text`, and the answer is made here and now by the same runner as `chat.answer`.
+    Each write is a transaction under the user's RLS; run it outside any transaction. Returns the
+    answer: status, its text, content, error and the ids. Raises CredentialNotYours."""
     claims = rls.claims_for(user)
     with rls.end_user(claims):
         credential = credential_for(user, credential_id)
-        session = ChatSession.objects.create(user=user, credential=credential, title=_title(text))
+        session = ChatSession.objects.create(user=user, tenant_id=tenant_id, credential=credential, title=_title(text))
         _, answer = ask(session, text, queue=False)
     runner.answer(answer.pk, user.pk)
     with rls.end_user(claims):

@@ -7,19 +7,24 @@
 
 A malformed id is a 400 (`BadOrganizationId`); an organization the user is not a member of is a 404
 (`NotAMember`), as if it did not exist. The answer is kept on the request: one query per request.
+
+`active_organization_id` is what `accounts.tenancy.tenant_for(user, request)` answers (registered by
+`OrganizationsConfig.ready`); the two refusals are `accounts.tenancy`'s, so the apps below
+organizations (chat) catch them without importing this.
 """
 
 import uuid
 
+from accounts import tenancy
 from organizations import services
 from organizations.models import Membership
 
 
-class BadOrganizationId(ValueError):
-    pass
+class BadOrganizationId(tenancy.MalformedTenant):
+    field = services.HEADER
 
 
-class NotAMember(LookupError):
+class NotAMember(tenancy.NotATenant):
     pass
 
 
@@ -32,16 +37,19 @@ def parse_id(value) -> uuid.UUID:
         raise BadOrganizationId(f"{services.HEADER} must be an organization id (a UUID).") from None
 
 
+def _wanted(http_request, user, organization_id) -> tuple[uuid.UUID, bool]:
+    """(the organization asked for, whether it is only a default: the session's pick or the personal one)."""
+    explicit = organization_id if organization_id is not None else http_request.headers.get(services.HEADER)
+    if explicit not in (None, ""):
+        return parse_id(explicit), False
+    return _session_choice(http_request) or services.personal_organization_id(user), True
+
+
 def active_membership(request, user, organization_id=None) -> Membership:
     """`user`'s membership of the organization the request acts in (see the module)."""
     http_request = getattr(request, "_request", request)
     cache = http_request.__dict__.setdefault("_organization_memberships", {})
-    explicit = organization_id if organization_id is not None else http_request.headers.get(services.HEADER)
-    if explicit not in (None, ""):
-        wanted, fallback = parse_id(explicit), False
-    else:
-        chosen = _session_choice(http_request)
-        wanted, fallback = chosen or services.personal_organization_id(user), True
+    wanted, fallback = _wanted(http_request, user, organization_id)
     if wanted not in cache:
         cache[wanted] = services.membership(user, wanted)
     found = cache[wanted]
@@ -50,6 +58,15 @@ def active_membership(request, user, organization_id=None) -> Membership:
     if found is None:
         raise NotAMember(str(wanted))
     return found
+
+
+def active_organization_id(request, user) -> uuid.UUID:
+    """The id of the organization the request acts in (`accounts.tenancy.tenant_for`). The personal
+    organization costs no query: every user is its owner, and it can be neither left nor deleted."""
+    wanted, _ = _wanted(getattr(request, "_request", request), user, None)
+    if wanted == services.personal_organization_id(user):
+        return wanted
+    return active_membership(request, user).organization_id
 
 
 def _session_choice(http_request) -> uuid.UUID | None:

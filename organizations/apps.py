@@ -6,4 +6,7 @@ class OrganizationsConfig(AppConfig):
     verbose_name = "Organizations"
 
     def ready(self):
-        from organizations import signals  # noqa: F401  (a personal organization for every new user)
+        from accounts import tenancy
+        from organizations import access, signals  # noqa: F401  (signals: a personal organization for every new user)
+
+        tenancy.register_active_tenant(access.active_organization_id)

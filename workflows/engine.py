@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuthUser
+from accounts.tenancy import tenant_for
 from core import rls
 from core.redact import scrub_text
 from workflows import definition, steps
@@ -104,11 +105,13 @@ def _later(execution_id, when) -> None:
 
 def advance(execution_id) -> None:
     """Walk execution `execution_id` as far as it goes now (see the module's docstring)."""
-    found = WorkflowExecution._base_manager.filter(pk=execution_id).values_list("user_id", "workflow_version__definition").first()
+    found = (WorkflowExecution._base_manager.filter(pk=execution_id)
+             .values_list("user_id", "workflow_version__definition", "workflow__organization_id").first())
     user = AuthUser.objects.filter(pk=found[0]).first() if found else None
     if user is None:
         return
-    ctx = steps.Context(user=user, as_user=partial(rls.end_user, rls.claims_for(user)))
+    # No request names an organization here: the steps act in the workflow's (else the personal one).
+    ctx = steps.Context(user=user, as_user=partial(rls.end_user, rls.claims_for(user)), tenant_id=found[2] or tenant_for(user))
     for kind in {step["kind"] for step in found[1].get("steps", [])}:
         steps.prepare(kind)  # as the connection role, before acting as the owner
     while _walk(execution_id, ctx):

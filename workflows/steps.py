@@ -28,6 +28,7 @@ class StepFailed(Exception):
 class Context:
     user: object  # accounts.models.AuthUser: the workflow's owner
     as_user: Callable  # as_user(): a transaction under the owner's RLS
+    tenant_id: object  # uuid.UUID: the organization the steps act in (the workflow's, else the owner's personal one)
 
 
 def _integration(user, integration_id, providers) -> UserIntegration:
@@ -99,7 +100,7 @@ def ask_chat(ctx: Context, params: dict) -> dict:
             integration = _integration(ctx.user, params["integration"], (Provider.GA4,))
             credential_id = integration.ga4_credential_id
     try:
-        answer = chat_services.answer_now(ctx.user, params["question"], credential_id)
+        answer = chat_services.answer_now(ctx.user, params["question"], credential_id, tenant_id=ctx.tenant_id)
     except chat_services.CredentialNotYours:
         raise StepFailed("The integration's GA4 credential is gone.", retriable=False) from None
     if answer["status"] != "complete":

@@ -7,7 +7,9 @@ any kind is ever serialised.
 - `GET/PATCH/PUT/DELETE /api/v1/ga4/credentials/{id}`: one of them; PATCH/PUT change the display
   name; DELETE revokes (tokens deleted, the provider asked to revoke the grant).
 
-The tenant is derived on the server (`accounts.tenancy.tenant_for`); a `tenant_id` in a body is ignored.
+The tenant is derived on the server: a connection is the user's own, one per user and property, kept
+in their personal organization (`accounts.tenancy.tenant_for(user)`) whatever `X-Organization-Id`
+says, so switching organizations neither moves nor hides it; a `tenant_id` in a body is ignored.
 """
 
 import re

@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.tenancy import tenant_for
+from accounts import tenancy
 from chat import services, stream
 from chat.api.serializers import ChatMessageSerializer, ChatSessionSerializer, ExchangeSerializer, QuestionSerializer
 from chat.models import ChatMessage, ChatSession
@@ -32,9 +32,23 @@ class ChatSessionFilter(FilterSet):
         fields = ["persona", "archived"]
 
 
+def active_tenant(request):
+    """The organization an API request acts in (`accounts.tenancy.tenant_for`): `X-Organization-Id`,
+    else the personal one; a malformed id is a 400, an organization the caller is not a member of 404."""
+    try:
+        return tenancy.tenant_for(request.user, request)
+    except tenancy.NotATenant:
+        raise exceptions.NotFound("No such organization.") from None
+    except tenancy.MalformedTenant as exc:
+        raise exceptions.ValidationError({exc.field or "organization": [str(exc)]}) from None
+
+
 class ChatSessionViewSet(OwnedModelViewSet):
-    """My chat sessions, most recent conversation first. `tenant_id` is always derived from the
-    caller (a `tenant_id` in the body is ignored); `credential` must be one of my GA4 credentials."""
+    """My chat sessions, most recent conversation first. The list shows my chats in the organization I
+    act in, and a new chat is created there: the one named by `X-Organization-Id` (a member's only:
+    404 otherwise, and nothing is created), else my personal organization. `tenant_id` is always
+    derived on the server (a `tenant_id` in the body is ignored). A chat is reached by its id whichever
+    organization is active, and stays mine alone. `credential` must be one of my GA4 credentials."""
 
     queryset = ChatSession.objects.all()
     serializer_class = ChatSessionSerializer
@@ -43,11 +57,19 @@ class ChatSessionViewSet(OwnedModelViewSet):
     search_fields = ["title"]
     ordering_fields = ["last_message_at", "created_at", "updated_at", "title"]
 
+    def caller_identified(self, request):
+        super().caller_identified(request)
+        if self.action in ("list", "create"):  # before the body is read: a refused organization changes nothing
+            self.tenant_id = active_tenant(request)
+
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.action == "list":  # served by (tenant_id, user_id, last_message_at DESC)
-            queryset = queryset.filter(tenant_id=tenant_for(self.request.user))
+        if self.action == "list" and not getattr(self, "swagger_fake_view", False):
+            queryset = queryset.filter(tenant_id=self.tenant_id)  # served by (tenant_id, user_id, last_message_at DESC)
         return queryset
+
+    def perform_create(self, serializer):
+        serializer.save(user=self.request.user, tenant_id=self.tenant_id)
 
 
 class MessageCursorPagination(CursorPagination):

@@ -34,7 +34,8 @@ def store(
 ) -> tuple[GA4Credential, bool]:
     """Insert or update the user's credential for the property in one statement (INSERT ... ON
     CONFLICT (user_id, property_id) DO UPDATE), active again. The tenant is derived here, never
-    taken from the caller. A refresh token left out keeps the stored one (Google sends it only on
+    taken from the caller: the user's personal organization (`tenant_for(user)`, no request), whatever
+    organization is active — a connection is the user's own, one per property (models.credentials). A refresh token left out keeps the stored one (Google sends it only on
     consent). A credential connected through Google is never the demo property's (`is_demo`
     cleared). Returns (credential, created)."""
     existing = GA4Credential.objects.filter(user=user, property_id=property_id).values("refresh_token", "property_name").first()

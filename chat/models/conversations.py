@@ -1,9 +1,14 @@
 """Chat sessions and their messages (seed 003: `chat_sessions`, `chat_messages`).
 
-Both carry `tenant_id`, always `accounts.tenancy.tenant_for(user)`, never a client's value. The
-database keeps a message's tenant equal to its session's: a composite foreign key
-`(session_id, tenant_id) → chat_sessions (id, tenant_id)` (migration 0002, raw SQL: Django cannot
-declare one), so no route — ORM, SQL, Supabase — can attach a message to another tenant's session.
+Both carry `tenant_id`, never a client's value. A session's is the organization it was created in:
+`accounts.tenancy.tenant_for(user, request)` — the request's active organization — set by the view
+that creates it, else (no request: jobs, load_demo) the owner's personal organization, set on save;
+a workflow step names its workflow's. The database allows only an organization the owner is a member
+of (migration 0006). A message's tenant is its session's, whichever organization is active when it is
+posted: a composite foreign key `(session_id, tenant_id) → chat_sessions (id, tenant_id)` (migration
+0002, raw SQL: Django cannot declare one; ON UPDATE CASCADE since 0006, so a session that moves home
+when its owner leaves an organization takes its messages along), so no route — ORM, SQL, Supabase —
+can attach a message to another tenant's session.
 """
 
 import pgtrigger
@@ -75,7 +80,8 @@ class ChatSession(OwnedModel):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.tenant_id = tenant_for(self.user_id)
+        if self.tenant_id is None:  # no request named the organization: the personal one
+            self.tenant_id = tenant_for(self.user_id)
         super().save(*args, **kwargs)
 
 

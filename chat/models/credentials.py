@@ -27,7 +27,9 @@ class GA4Credential(OwnedModel):
 
     Status = CredentialStatus
 
-    # Always accounts.tenancy.tenant_for(user), set on save; never taken from a client.
+    # A connection is the user's own Google grant, one per user and property whatever organization is
+    # active: it lives in the user's personal organization (tenant_for(user) without a request, set on
+    # save, CHECK below), and the user's chats in any organization may read it. Never from a client.
     tenant_id = models.UUIDField(editable=False)
     property_id = models.CharField(max_length=20, validators=[property_id_validator])
     property_name = models.CharField("display name", max_length=255, blank=True, default="", db_default="")
@@ -49,6 +51,8 @@ class GA4Credential(OwnedModel):
         constraints = [
             # Led by user_id: also the index of "my credentials" and of the row-level security policy.
             models.UniqueConstraint(fields=["user", "property_id"], name="ga4_credentials_user_property_key"),
+            # The personal organization's id is its user's (organizations.models.Organization).
+            models.CheckConstraint(condition=models.Q(tenant_id=models.F("user")), name="ga4_credentials_tenant_personal"),
             choices_check("status", CredentialStatus, "ga4_credentials_status_check"),
             models.CheckConstraint(
                 condition=models.Q(is_demo=False) | models.Q(refresh_token__isnull=True, access_token__isnull=True),

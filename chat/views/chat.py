@@ -3,13 +3,13 @@ ask, stream and retry (the pages sign in with a session cookie, which the API do
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.views import generic
 from django.views.decorators.cache import never_cache
 
-from accounts.tenancy import tenant_for
+from accounts.tenancy import TenantRefused, tenant_for
 from chat import content as content_schema
 from chat import services, stream
 from chat.api.views import event_stream_response
@@ -40,7 +40,18 @@ class ChatSessionEditForm(ChatSessionForm):
         fields = [*ChatSessionForm.Meta.fields, "archived"]
 
 
+def active_tenant(request):
+    """The organization a page acts in (`accounts.tenancy.tenant_for`: the header switcher's choice,
+    else the personal one); an organization named that is not the user's is a 404."""
+    try:
+        return tenant_for(request.end_user, request)
+    except TenantRefused:
+        raise Http404("No such organization.") from None
+
+
 class ChatList(OwnedPageMixin, generic.ListView):
+    """My chats in the active organization."""
+
     model = ChatSession
     paginate_by = 30
     template_name = "chat/chat_list.html"
@@ -48,7 +59,7 @@ class ChatList(OwnedPageMixin, generic.ListView):
 
     def get_queryset(self):
         archived = self.request.GET.get("archived") == "1"
-        return super().get_queryset().filter(tenant_id=tenant_for(self.request.end_user), archived=archived).select_related("credential")
+        return super().get_queryset().filter(tenant_id=active_tenant(self.request), archived=archived).select_related("credential")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -70,10 +81,16 @@ class ChatFormMixin:
 
 
 class ChatCreate(OwnedPageMixin, ChatFormMixin, generic.CreateView):
+    """A new chat, in the active organization."""
+
     form_class = ChatSessionForm
 
+    def post(self, request, *args, **kwargs):
+        self.tenant_id = active_tenant(request)  # a refused organization: 404 before the form is read
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
-        form.instance.user = self.request.end_user
+        form.instance.user, form.instance.tenant_id = self.request.end_user, self.tenant_id
         return super().form_valid(form)
 
 

@@ -285,11 +285,14 @@ def test_a_message_cannot_point_at_another_tenants_session(user_a, user_b):
 
 
 def test_the_session_tenant_cannot_drift_from_its_messages(user_a, user_b):
+    """A session that moves (raw SQL as the table owner here) takes its messages along: the composite
+    foreign key cascades the update (ON UPDATE CASCADE, migration 0006)."""
     session = ChatSession.objects.create(user=user_a, title="x")
-    ChatMessage.objects.create(session=session, role="user", content={"type": "user", "text": "hi"})
-    with pytest.raises(IntegrityError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE chat_sessions SET tenant_id = %s WHERE id = %s", [tenant_for(user_b), session.pk])
+    message = ChatMessage.objects.create(session=session, role="user", content={"type": "user", "text": "hi"})
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE chat_sessions SET tenant_id = %s WHERE id = %s", [tenant_for(user_b), session.pk])
+    message.refresh_from_db()
+    assert message.tenant_id == tenant_for(user_b)
 
 
 def test_deleting_a_session_deletes_its_messages(user_a):

@@ -1,5 +1,6 @@
-"""Tenants are organizations: tenant_for() names the personal organization, and chat migration 0005
-moves rows of another tenant to their owner's personal organization with the composite key intact."""
+"""Tenants are organizations: tenant_for() without a request names the personal organization, and chat
+migration 0005 moves rows of another tenant to their owner's personal organization with the composite
+key intact. The request's active organization: tests/chat/test_organizations.py."""
 
 import importlib
 import uuid
@@ -27,6 +28,7 @@ def test_rows_of_another_tenant_move_to_their_owners_personal_organization(user_
     elsewhere = uuid.uuid4()
     with connection.cursor() as cursor:  # as before organizations: a tenant that is not the personal one
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE ga4_credentials DROP CONSTRAINT ga4_credentials_tenant_personal")  # chat 0006's
         cursor.execute("ALTER TABLE chat_messages DROP CONSTRAINT chat_messages_session_tenant_fkey")
         cursor.execute("UPDATE chat_sessions SET tenant_id = %s WHERE id = %s", [elsewhere, session.pk])
         cursor.execute("UPDATE chat_messages SET tenant_id = %s WHERE id = %s", [elsewhere, message.pk])
@@ -34,6 +36,7 @@ def test_rows_of_another_tenant_move_to_their_owners_personal_organization(user_
         cursor.execute("""ALTER TABLE chat_messages ADD CONSTRAINT chat_messages_session_tenant_fkey
                           FOREIGN KEY (session_id, tenant_id) REFERENCES chat_sessions (id, tenant_id) ON DELETE CASCADE""")
         cursor.execute(MOVE)
+        cursor.execute("ALTER TABLE ga4_credentials ADD CONSTRAINT ga4_credentials_tenant_personal CHECK (tenant_id = user_id)")
     for model, obj in ((ChatSession, session), (ChatMessage, message), (GA4Credential, credential)):
         assert model.objects.get(pk=obj.pk).tenant_id == user_a.pk
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:

@@ -172,3 +172,21 @@ def test_ask_chat_stores_the_answer_from_the_demo_property(user_a):
                                             "params": {"question": "sessions last 7 days", "integration": str(ga4.pk)}}]))
     assert execution.status == "succeeded", execution.steps
     assert "sessions" in execution.steps["ask"]["output"]["answer"].lower()
+
+
+def test_ask_chat_files_its_chat_in_the_workflows_organization(user_a, user_b):
+    """No request names an organization on a worker: the step's chat is the workflow's organization's
+    (else the owner's personal one), whatever the owner picked in the pages since."""
+    from chat.models import ChatSession
+    from organizations.models import Membership, Organization
+
+    acme = Organization.objects.create(name="Acme", slug="acme-ask-chat")
+    Membership.objects.create(organization=acme, user=user_b, role="owner")
+    Membership.objects.create(organization=acme, user=user_a, role="member")
+    step = [{"id": "ask", "kind": "ask_chat", "params": {"question": "sessions last 7 days"}}]
+    for organization, tenant in ((acme, acme.pk), (None, user_a.pk)):
+        execution = run(make_workflow(user_a, step, organization=organization))
+        assert execution.status == "succeeded", execution.steps
+        chat = ChatSession.objects.get(pk=execution.steps["ask"]["output"]["session_id"])
+        assert chat.user_id == user_a.pk and chat.tenant_id == tenant
+        assert set(chat.messages.values_list("tenant_id", flat=True)) == {tenant}
