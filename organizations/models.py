@@ -2,8 +2,9 @@
 `organization_members`, `roles`; invitations are ours: `organization_invitations`).
 
 Every user has a personal organization whose id *is* the user's id (`personal_for`, CHECKed), so
-`accounts.tenancy.tenant_for(user)` needs no query and rows keyed by the user's tenant already sit
-in it. Who may do what is decided by PostgreSQL (policies over `public.org_role()` and the seed's
+`accounts.tenancy.tenant_for(user)` without a request (the personal organization) needs no query and
+rows keyed by the user's id already sit in it; with a request it is the active organization
+(`organizations.access`). Who may do what is decided by PostgreSQL (policies over `public.org_role()` and the seed's
 `is_org_member()` / `is_org_admin()` / `is_admin()`, migration 0001) and mirrored for answers and
 pages by `organizations.services`.
 """

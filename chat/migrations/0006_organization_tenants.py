@@ -51,7 +51,7 @@ BEGIN
     RETURN NULL;
 END
 $f$;
-REVOKE EXECUTE ON FUNCTION public.chat_sessions_home_on_leave() FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.chat_sessions_home_on_leave() FROM PUBLIC, anon, authenticated;  -- a trigger's only
 CREATE TRIGGER chat_sessions_home_on_leave AFTER DELETE ON public.organization_members
     FOR EACH ROW EXECUTE FUNCTION public.chat_sessions_home_on_leave();
 """
