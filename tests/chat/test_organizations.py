@@ -13,7 +13,8 @@ from accounts.tenancy import tenant_for
 from chat.models import ChatMessage, ChatSession, GA4Credential
 from core import rls
 from organizations import services as organization_services
-from organizations.models import Membership, Organization, Role
+from organizations.models import Membership
+from tests.organizations.conftest import make_org  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted")]
 
@@ -21,22 +22,13 @@ SESSIONS = "/api/v1/chat/sessions/"
 HEADER = "HTTP_X_ORGANIZATION_ID"
 
 
-def make_org(owner, name, **members_by_role) -> Organization:
-    organization = Organization.objects.create(name=name, slug=f"{name.lower()}-{uuid.uuid4().hex[:8]}")
-    Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
-    for role, users in members_by_role.items():
-        for user in users:
-            Membership.objects.create(organization=organization, user=user, role=role)
-    return organization
-
-
 @pytest.fixture
-def acme(user_b, user_a):
+def acme(make_org, user_b, user_a):
     return make_org(user_b, "Acme", member=[user_a])
 
 
 @pytest.fixture
-def globex(user_b, user_a):
+def globex(make_org, user_b, user_a):
     return make_org(user_b, "Globex", viewer=[user_a])
 
 
@@ -64,7 +56,7 @@ def test_pages_create_and_list_in_the_organization_picked_in_the_switcher(pages,
     assert tenants == {"Mine": user_a.pk, "For Acme": acme.pk}
 
 
-def test_a_page_naming_an_organization_of_others_is_404_and_creates_nothing(pages, user_a, user_b):
+def test_a_page_naming_an_organization_of_others_is_404_and_creates_nothing(pages, make_org, user_a, user_b):
     theirs = make_org(user_b, "Initech")
     client = pages(user_a)
     assert client.post("/chat/new/", {"title": "x", "persona": "general"}, **{HEADER: str(theirs.pk)}).status_code == 404
@@ -106,7 +98,7 @@ def test_api_creates_and_lists_in_the_organization_of_the_header(api, user_a, us
     assert ChatSession.objects.get(pk=for_acme.pk).tenant_id == acme.pk
 
 
-def test_api_header_of_a_non_member_is_404_and_a_malformed_one_400_and_both_create_nothing(api, user_a, user_b):
+def test_api_header_of_a_non_member_is_404_and_a_malformed_one_400_and_both_create_nothing(api, make_org, user_a, user_b):
     theirs = make_org(user_b, "Initech")
     client = api(user_a)
     for value, status in ((str(theirs.pk), 404), (str(uuid.uuid4()), 404), ("not-an-id", 400)):
@@ -174,7 +166,7 @@ def _insert_as(user, tenant_id):
         return cursor.fetchone()[0]
 
 
-def test_rls_writes_a_chat_only_into_an_organization_of_its_owner(user_a, user_b, acme):
+def test_rls_writes_a_chat_only_into_an_organization_of_its_owner(make_org, user_a, user_b, acme):
     theirs = make_org(user_b, "Initech")
     assert _insert_as(user_a, user_a.pk) and _insert_as(user_a, acme.pk)
     for tenant in (theirs.pk, uuid.uuid4()):
