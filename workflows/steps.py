@@ -8,6 +8,7 @@ records their result, so a worker that dies mid-step leaves neither: the step ru
 transaction that marks them running and the one that records them: after a worker dies mid-call
 they are made again (at least once). `wait` is the engine's own (it frees the worker meanwhile)."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ class StepFailed(Exception):
 class Context:
     user: object  # accounts.models.AuthUser: the workflow's owner
     as_user: Callable  # as_user(): a transaction under the owner's RLS
-    tenant_id: object  # uuid.UUID: the organization the steps act in (the workflow's, else the owner's personal one)
+    tenant_id: uuid.UUID  # the organization the steps act in: the workflow's, else the owner's personal one
 
 
 def _integration(user, integration_id, providers) -> UserIntegration:
