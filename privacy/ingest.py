@@ -189,12 +189,20 @@ def gate(events: dict[str, list[dict]], settings: Settings) -> Gated:
             if rate <= 0:
                 result.dropped[Gate.SIGNAL] += 1
                 continue
-            event_id = uuid.UUID(event["id"])
-            if rate < 1 and sample_point(event_id) >= rate:
+            if rate < 1 and sample_point(uuid.UUID(event["id"])) >= rate:
                 result.dropped[Gate.SAMPLING] += 1
                 continue
-            kept.append({**event, "id": str(event_id)})
+            kept.append(canonical_id(event))
     return result
+
+
+def canonical_id(event: dict) -> dict:
+    """The event with its id in the one spelling the database returns (lower case, dashed), so a
+    repeat spelled otherwise is still a repeat. Most agents send that spelling: kept as it is."""
+    value = event["id"]
+    if len(value) == 36 and value.islower():  # the schema's pattern allows only hex digits and dashes
+        return event
+    return {**event, "id": str(uuid.UUID(value))}
 
 
 INSERT_TELEMETRY = """
