@@ -7,8 +7,9 @@ states afresh on every match, ≈ 8 µs a key) and a PL/pgSQL call per string. N
 - the key test is LIKE ANY over the same fragments, in a SQL function without STRICT, so the planner
   inlines it into the walk's query (a STRICT one is inlined only when its body is provably strict,
   which LIKE ANY is not);
-- `privacy_text_candidate()`, inlined the same way, asks with LIKE and a digit count whether a string
-  could hold anything a pattern masks; most strings cannot and are kept without a call;
+- `privacy_text_candidate()`, inlined the same way, asks with LIKE (and one short regular expression
+  for digits) whether a string could hold anything a pattern masks; most strings cannot and are kept
+  without a call;
 - `privacy_redact_text()` runs each pattern only where its own cheap test passes, and the home
   directories' two patterns one at a time (`privacy_mask_home()`, shared with file paths).
 
@@ -29,12 +30,12 @@ $$;
 
 -- False only when no pattern of privacy_redact_text() can match: each alternative is implied by one
 -- of them (a home directory, an e-mail's '@' before a '.', a JWT's header, two colons of an IPv6,
--- three dots of an IPv4, 'bearer', thirteen digits of a card number).
+-- three dots of an IPv4, 'bearer', the first four digits of a card number's thirteen or more).
 CREATE OR REPLACE FUNCTION public.privacy_text_candidate(value text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT value LIKE ANY (ARRAY['%/home/%', '%/Users/%', '%@%.%', '%eyJ%', '%:%:%', '%_._%._%._%'])
       OR (strpos(value, ':') > 0 AND value ILIKE '%:_users_%') OR value ILIKE '%bearer%'
-      OR (octet_length(value) >= 13 AND length(value) - length(translate(value, '0123456789', '')) >= 13)
+      OR (octet_length(value) >= 13 AND value ~ '[0-9][ -]?[0-9][ -]?[0-9][ -]?[0-9]')
 $$;
 
 CREATE OR REPLACE FUNCTION public.privacy_mask_home(value text) RETURNS text
@@ -65,7 +66,7 @@ BEGIN
   IF result LIKE '%@%.%' THEN
     result := regexp_replace(result, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}', '[REDACTED_EMAIL]', 'g');
   END IF;
-  IF octet_length(result) >= 13 AND length(result) - length(translate(result, '0123456789', '')) >= 13 THEN
+  IF octet_length(result) >= 13 AND result ~ '[0-9][ -]?[0-9][ -]?[0-9][ -]?[0-9]' THEN
     FOR candidate IN
       SELECT DISTINCT m[1] FROM regexp_matches(result, '(?<![\w.])([0-9](?:[ -]?[0-9]){12,18})(?![\w])', 'g') AS m
     LOOP
