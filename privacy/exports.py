@@ -40,11 +40,11 @@ CONTENTS = {
 CSV = {"telemetry_events", "file_events", "privacy_transparency_log"}
 
 
-def request(user) -> PrivacyExport:
+def request(user, *, by_staff=None) -> PrivacyExport:
     from privacy import tasks  # tasks runs build(): imported here, not at the top
 
     export = PrivacyExport.objects.create(user=user)
-    services.log(user, "export_requested", "privacy_exports", export.pk)
+    services.log(user, "export_requested", "privacy_exports", export.pk, metadata=services.staff_metadata(by_staff))
     tasks.defer_export(export)
     return export
 

@@ -59,6 +59,9 @@ BATCH_SCHEMA = {
     "description": f"Up to {MAX_EVENTS} events in all.",
 }
 _VALIDATORS = {kind: fastjsonschema.compile(schema) for kind, schema in KINDS.items()}
+# A whole list in one call: a valid batch (the usual one) skips a call per event; an invalid one is
+# checked again event by event for the per-index errors.
+_LIST_VALIDATORS = {kind: fastjsonschema.compile({"type": "array", "items": schema}) for kind, schema in KINDS.items()}
 
 
 class BatchInvalid(Exception):
@@ -101,6 +104,14 @@ def _timestamp_error(value: str, now: datetime) -> str | None:
     return None
 
 
+def _valid_list(kind: str, events: list) -> bool:
+    try:
+        _LIST_VALIDATORS[kind](events)
+    except fastjsonschema.JsonSchemaValueException:
+        return False
+    return True
+
+
 def parse(body) -> dict[str, list[dict]]:
     """The batch's events by kind; raises BatchInvalid naming every invalid event by kind and index."""
     if not isinstance(body, dict) or not body or not set(body) <= set(KINDS):
@@ -112,12 +123,14 @@ def parse(body) -> dict[str, list[dict]]:
             errors[kind] = ["Expected a list of events."]
             continue
         total += len(events)
+        valid = _valid_list(kind, events)
         for index, event in enumerate(events):
-            try:
-                _VALIDATORS[kind](event)
-            except fastjsonschema.JsonSchemaValueException as exc:
-                errors.setdefault(kind, {})[str(index)] = _field_errors(event, KINDS[kind], exc)
-                continue
+            if not valid:
+                try:
+                    _VALIDATORS[kind](event)
+                except fastjsonschema.JsonSchemaValueException as exc:
+                    errors.setdefault(kind, {})[str(index)] = _field_errors(event, KINDS[kind], exc)
+                    continue
             problem = _timestamp_error(event["timestamp"], now)
             if problem:
                 errors.setdefault(kind, {})[str(index)] = {"timestamp": [problem]}
@@ -189,12 +202,20 @@ def gate(events: dict[str, list[dict]], settings: Settings) -> Gated:
             if rate <= 0:
                 result.dropped[Gate.SIGNAL] += 1
                 continue
-            event_id = uuid.UUID(event["id"])
-            if rate < 1 and sample_point(event_id) >= rate:
+            if rate < 1 and sample_point(uuid.UUID(event["id"])) >= rate:
                 result.dropped[Gate.SAMPLING] += 1
                 continue
-            kept.append({**event, "id": str(event_id)})
+            kept.append(canonical_id(event))
     return result
+
+
+def canonical_id(event: dict) -> dict:
+    """The event with its id in the one spelling the database returns (lower case, dashed), so a
+    repeat spelled otherwise is still a repeat. Most agents send that spelling: kept as it is."""
+    value = event["id"]
+    if len(value) == 36 and value.islower():  # the schema's pattern allows only hex digits and dashes
+        return event
+    return {**event, "id": str(uuid.UUID(value))}
 
 
 INSERT_TELEMETRY = """
@@ -203,14 +224,14 @@ INSERT_TELEMETRY = """
     FROM jsonb_to_recordset(%(events)s::jsonb)
          AS e(id uuid, "timestamp" timestamptz, app_id text, event_type text, duration_ms bigint, metadata jsonb)
     ON CONFLICT (user_id, client_event_id) DO NOTHING
-    RETURNING client_event_id"""
+    RETURNING client_event_id::text"""
 INSERT_FILE_EVENTS = """
     INSERT INTO file_events (user_id, client_event_id, "timestamp", file_path, event_type, tool, metadata)
     SELECT %(user)s, e.id, e."timestamp", e.file_path, e.event_type, e.tool, coalesce(e.metadata, '{}')
     FROM jsonb_to_recordset(%(events)s::jsonb)
          AS e(id uuid, "timestamp" timestamptz, file_path text, event_type text, tool text, metadata jsonb)
     ON CONFLICT (user_id, client_event_id) DO NOTHING
-    RETURNING client_event_id"""
+    RETURNING client_event_id::text"""
 INSERTS = {"telemetry": INSERT_TELEMETRY, "file_events": INSERT_FILE_EVENTS}
 COUNT_DROPS = """
     INSERT INTO privacy_gate_drops (user_id, hour, gate, dropped)
@@ -232,7 +253,7 @@ def store(user_id, events: dict[str, list[dict]]) -> dict:
                 stored[kind] = 0
                 continue
             cursor.execute(INSERTS[kind], {"user": user_id, "events": json.dumps(list(unique.values()))})
-            written = {str(row[0]) for row in cursor.fetchall()}  # a repeat of a stored id: skipped
+            written = {row[0] for row in cursor.fetchall()}  # a repeat of a stored id: skipped
             stored[kind] = len(written)
             for event in kept:
                 if event["id"] in written:

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Now
 
+from accounts.models import AuthUser
 from core.fields import ForeignKey
 from core.models import CreatedModel, OwnedModel, OwnedQuerySet
 
@@ -317,3 +318,16 @@ class PrivacyExport(OwnedModel):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"], name="privacy_exports_user")]
         constraints = [models.CheckConstraint(condition=models.Q(status__in=ExportStatus.values), name="privacy_exports_status_valid")]
+
+
+class PrivacySubject(AuthUser):
+    """An end user as support staff see them for a privacy request (the admin's "Privacy
+    requests"): who they are, and the tools that act on their privacy data for them (privacy.staff).
+    A proxy: no table of its own; its one permission is what lets a staff member use the tools."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "privacy request"
+        verbose_name_plural = "privacy requests"
+        default_permissions = ()
+        permissions = [("act_on_privacy_data", "Can act on an end user's privacy data (erase telemetry, stop monitoring, export)")]

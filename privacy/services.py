@@ -41,10 +41,7 @@ def log_change(user, action: str, instance, old: dict | None, *, by_staff=None) 
     and after. A staff member's change says who."""
     new = None if action.endswith("_removed") else snapshot(instance)
     changed = sorted(name for name in (new or old or {}) if (old or {}).get(name) != (new or {}).get(name))
-    metadata = {"fields": changed}
-    if by_staff is not None:
-        metadata["staff"] = by_staff
-    log(user, action, instance._meta.db_table, instance.pk, old=old, new=new, metadata=metadata)
+    log(user, action, instance._meta.db_table, instance.pk, old=old, new=new, metadata={"fields": changed} | staff_metadata(by_staff))
 
 
 def prefs_for(user) -> PrivacyPrefs:
@@ -95,13 +92,19 @@ def verify_chain(user) -> dict:
     return {"valid": False, "entries": entries, "broken_at": position, "reason": reason}
 
 
-def delete_telemetry(user) -> dict:
-    """"Delete my telemetry": every telemetry and file event of the user, now; logged."""
+def delete_telemetry(user, *, by_staff=None) -> dict:
+    """"Delete my telemetry": every telemetry and file event of the user, now; logged (naming the
+    staff member who did it for the user, if one did)."""
     telemetry, _ = TelemetryEvent.objects.for_user(user).delete()
     files, _ = FileEvent.objects.for_user(user).delete()
     counts = {"telemetry_events": telemetry, "file_events": files}
-    log(user, "telemetry_deleted", "telemetry", metadata=counts)
+    log(user, "telemetry_deleted", "telemetry", metadata=counts | staff_metadata(by_staff))
     return counts
+
+
+def staff_metadata(by_staff) -> dict:
+    """What a log row says of the staff member who acted for the user ({} when the user acted)."""
+    return {} if by_staff is None else {"staff": by_staff}
 
 
 def health() -> dict:

@@ -24,6 +24,8 @@ ALLOWED = {
     "workflows": {"core", "accounts", "audit", "organizations", "chat", "sessions_app", "partners"},
     "growth": {"core", "accounts"},
     "business": {"core", "accounts", "audit", "organizations"},  # flags' organization allow-lists
+    # Staff tools for users' privacy requests are privacy's own admin (privacy.staff), not accounts'.
+    "privacy": {"core", "accounts"},
 }
 SERVICES_ONLY = {"workflows": {"chat", "sessions_app", "partners"}}
 PUBLIC_ONLY = {"audit"}

@@ -1,7 +1,9 @@
 """Redaction in the database: redact_telemetry_metadata() and the auto_redact_telemetry trigger,
 through every write path (ORM/API, raw INSERT, COPY), and file_events.file_path's home masking."""
 
+import importlib
 import json
+import random
 import uuid
 
 import pytest
@@ -114,3 +116,46 @@ def test_file_path_home_masked(user_a, path, masked):
     assert FileEvent.objects.get(pk=event.pk).file_path == masked
     FileEvent.objects.filter(pk=event.pk).update(file_path="/home/zed/y")
     assert FileEvent.objects.get(pk=event.pk).file_path == "/home/[USER]/y"
+
+
+# Fragments that reach every pattern, its pre-filter and its edges; keys named like secrets in each spelling.
+FRAGMENTS = ["ann@example.com", "a@b", "x@y.z", "@", ".", "..", ":", "::", "/", "\\", "/home/", "/Users/", "C:\\Users\\", "c:/users/",
+             "home", "bearer ", "BEARER x", "eyJ", "eyJabc.def.ghi", "4111 1111 1111 1111", "4111111111111111", "5500-0000-0000-0004",
+             "4222222222222", "192.168.1.1", "256.1.1.1", "2001:db8::1", "fe80::1", "::1", "abc::def", "1:2:3:4:5:6:7:8", "12:30:45",
+             "v1.2.3.4", "0", "9", " ", "-", "é", "日本", "—", "x", "main.py", '"', "'", "<", "~", "_", "%", "+", "file://"]
+KEYS = ["a", "password", "pass_word", "API-Key", "apiKey", "token", "author", "Auth", "authx", "pwd", "x_jwt", "session", "ключ", "pass·word"]
+
+
+def corpus(count, seed=5):
+    rng = random.Random(seed)
+
+    def value(depth=0):
+        pick = rng.random()
+        if depth < 3 and pick < 0.15:
+            return {rng.choice(KEYS) + rng.choice(["", "1", "_x"]): value(depth + 1) for _ in range(rng.randrange(4))}
+        if depth < 3 and pick < 0.25:
+            return [value(depth + 1) for _ in range(rng.randrange(4))]
+        if pick < 0.3:
+            return rng.choice([1, 4111111111111111, True, None, 3.5])
+        return "".join(rng.choice(FRAGMENTS) for _ in range(rng.randrange(1, 7)))
+
+    return [{rng.choice(KEYS): value() for _ in range(rng.randrange(1, 5))} for _ in range(count)]
+
+
+@pytest.mark.django_db
+def test_same_masks_as_the_first_version():
+    """Migration 0005 rewrote the functions for speed (pre-filters, inlined tests): on a generated
+    corpus they return exactly what migration 0001's did."""
+    first = importlib.import_module("privacy.migrations.0001_initial").FUNCTIONS_SQL
+    first = first[:first.index("CREATE OR REPLACE FUNCTION public.auto_redact_telemetry")].replace("public.", "first_version.")
+    documents = corpus(3000)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA first_version")
+        cursor.execute(first)
+        cursor.execute("""
+            SELECT d.doc, first_version.redact_telemetry_metadata(d.doc), public.redact_telemetry_metadata(d.doc),
+                   first_version.redact_telemetry_metadata(d.doc) <> d.doc
+            FROM jsonb_array_elements(%s::jsonb) AS d(doc)""", [json.dumps(documents)])
+        rows = [(json.loads(a), json.loads(b), json.loads(c), masked) for a, b, c, masked in cursor.fetchall()]
+    assert [(doc, before, now) for doc, before, now, _ in rows if before != now] == []
+    assert sum(masked for *_, masked in rows) > 2000  # the corpus does reach the patterns
