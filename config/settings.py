@@ -146,6 +146,8 @@ _database["OPTIONS"] = {
 # transaction may run on another server connection that never saw the statement.
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True) and str(_database.get("PORT") or "") != "6543"
 DATABASES = {"default": _database}
+# Check every reused SELECT statement against Django's own compilation (core/db/compiler.py): the tests.
+SQL_CACHE_VERIFY = env.bool("SQL_CACHE_VERIFY", default=False)
 # PostgreSQL allows 63-byte index names; the seeds' own names (kept so an existing Supabase schema
 # matches) are longer than Django's portable 30.
 SILENCED_SYSTEM_CHECKS = ["models.E034"]
