@@ -67,32 +67,46 @@ class DateTimeField(serializers.DateTimeField):
             return value.isoformat()[:-6] + "Z"
         return super().to_representation(value)
 
-    def row_writer(self):
-        """to_representation, for the values of one list (its time zone set): the UTC fast path
+    def column_writer(self):
+        """to_representation, for a column of one list (its time zone set): the UTC fast path
         decided once for the list, not per value."""
         if (getattr(self, "format", api_settings.DATETIME_FORMAT) != ISO_8601
                 or (self.timezone if hasattr(self, "timezone") else self.default_timezone()) not in _UTC):
-            return self.to_representation
-        slow = super().to_representation
+            return _values_written_by(self.to_representation)
+        slow, utc, moment = super().to_representation, datetime.UTC, datetime.datetime
 
-        def write(value):
-            if type(value) is datetime.datetime and value.tzinfo is datetime.UTC:
-                return value.isoformat()[:-6] + "Z"
-            return slow(value)
+        def write(column):
+            return [
+                None if value is None
+                else value.isoformat()[:-6] + "Z" if type(value) is moment and value.tzinfo is utc
+                else slow(value)
+                for value in column
+            ]
 
         return write
 
 
-def _row_writer(field):
-    """A function that writes a value out as `field.to_representation` does: DRF's text and
-    hex-verbose uuid fields are `str`."""
+def _values_written_by(write):
+    return lambda column: [None if value is None else write(value) for value in column]
+
+
+def _text(column):
+    return [value if type(value) is str else None if value is None else str(value) for value in column]
+
+
+def _column_writer(field, key: bool):
+    """A function that writes a column (a sequence of values) out as `field.to_representation`
+    writes each value, None as None (DRF's Serializer.to_representation): DRF's text and
+    hex-verbose uuid fields are `str`; a related row's key is written from a PKOnlyObject."""
     method = type(field).to_representation
-    if method is serializers.CharField.to_representation:
-        return str
-    if method is serializers.UUIDField.to_representation and field.uuid_format == "hex_verbose":
-        return str
-    writer = getattr(field, "row_writer", None)
-    return writer() if writer is not None else field.to_representation
+    if key:
+        write = field.to_representation
+        return lambda column: [None if value is None else write(PKOnlyObject(value)) for value in column]
+    if method is serializers.CharField.to_representation or (
+            method is serializers.UUIDField.to_representation and field.uuid_format == "hex_verbose"):
+        return _text
+    writer = getattr(field, "column_writer", None)
+    return writer() if writer is not None else _values_written_by(field.to_representation)
 
 
 class ListSerializer(serializers.ListSerializer):
@@ -118,12 +132,13 @@ class ListSerializer(serializers.ListSerializer):
         token = _list_zone.set(timezone.get_current_timezone() if settings.USE_TZ else None)
         try:
             if self._rows:
-                plan = [(name, _row_writer(field), key) for name, _, field, key in self.child._read_plan]
-                return [
-                    {name: None if value is None else write(PKOnlyObject(value) if key else value)
-                     for (name, write, key), value in zip(plan, row)}
-                    for row in data
-                ]
+                # Column by column: each column's writer chosen once, each row a dict of the results.
+                plan, rows = self.child._read_plan, list(data)
+                if not rows:
+                    return []
+                columns = [_column_writer(field, key)(column) for (_, _, field, key), column in zip(plan, zip(*rows))]
+                names = [name for name, _, _, _ in plan]
+                return [dict(zip(names, values)) for values in zip(*columns)]
             return super().to_representation(data)
         finally:
             _list_zone.reset(token)
