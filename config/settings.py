@@ -313,9 +313,10 @@ REST_FRAMEWORK = {
     # Bodies are JSON only, read by one parser (core.jsontext: depth, numbers, surrogates). Forms
     # cannot carry JSON's types: every value is text, and Django skips multipart parts it cannot read.
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]
+    # DRF's JSON, written by orjson where it writes the same bytes (core/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]
     if DEBUG
-    else ["rest_framework.renderers.JSONRenderer"],
+    else ["core.api.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
 }
 # The client address of throttles, logs and the audit trail (core.netaddr.client_ip): REMOTE_ADDR,
