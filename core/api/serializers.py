@@ -109,6 +109,18 @@ def _text(column):
     return [None if value is None else str(value) for value in column]
 
 
+def _choices(field):
+    """DRF's ChoiceField: a choice's value by its text, "" and any other text as they are."""
+    mapping, slow = field.choice_strings_to_values, _values_written_by(field.to_representation)
+
+    def write(column):
+        if set(map(type, column)) <= _TEXTS:
+            return [value if value is None or value == "" else mapping.get(value, value) for value in column]
+        return slow(column)
+
+    return write
+
+
 def _column_writer(field, key: bool):
     """A function that writes a column (a sequence of values) out as `field.to_representation`
     writes each value, None as None (DRF's Serializer.to_representation): DRF's text and
@@ -120,6 +132,8 @@ def _column_writer(field, key: bool):
     if method is serializers.CharField.to_representation or (
             method is serializers.UUIDField.to_representation and field.uuid_format == "hex_verbose"):
         return _text
+    if method is serializers.ChoiceField.to_representation:
+        return _choices(field)
     writer = getattr(field, "column_writer", None)
     return writer() if writer is not None else _values_written_by(field.to_representation)
 

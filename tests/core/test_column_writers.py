@@ -27,6 +27,8 @@ COLUMNS = {
     "text and nulls": (drf.CharField, ["a", None]),
     "not text": (drf.CharField, [1, 2.5]),
     "empty": (DateTimeField, []),
+    "choices": (lambda: drf.ChoiceField(choices=[("a", "A"), ("1", "One"), ("", "none")]), ["a", "", None, "zz", "1"]),
+    "choices of integers": (lambda: drf.ChoiceField(choices=[(1, "One"), (2, "Two")]), [1, "1", 2, None, 3]),
 }
 
 
