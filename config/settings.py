@@ -146,6 +146,8 @@ _database["OPTIONS"] = {
 # transaction may run on another server connection that never saw the statement.
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True) and str(_database.get("PORT") or "") != "6543"
 DATABASES = {"default": _database}
+# Check every reused SELECT statement against Django's own compilation (core/db/compiler.py): the tests.
+SQL_CACHE_VERIFY = env.bool("SQL_CACHE_VERIFY", default=False)
 # PostgreSQL allows 63-byte index names; the seeds' own names (kept so an existing Supabase schema
 # matches) are longer than Django's portable 30.
 SILENCED_SYSTEM_CHECKS = ["models.E034"]
@@ -311,9 +313,10 @@ REST_FRAMEWORK = {
     # Bodies are JSON only, read by one parser (core.jsontext: depth, numbers, surrogates). Forms
     # cannot carry JSON's types: every value is text, and Django skips multipart parts it cannot read.
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]
+    # DRF's JSON, written by orjson where it writes the same bytes (core/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]
     if DEBUG
-    else ["rest_framework.renderers.JSONRenderer"],
+    else ["core.api.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
 }
 # The client address of throttles, logs and the audit trail (core.netaddr.client_ip): REMOTE_ADDR,

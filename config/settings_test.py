@@ -17,3 +17,4 @@ WHITENOISE_USE_FINDERS = True
 SIGNUP_THROTTLE = {"attempts": 10_000, "window": 3600}
 WORKFLOW_HTTP_ALLOW_PRIVATE = True  # the workflow tests serve their endpoints on loopback
 STRIPE_WEBHOOK_SECRET = "whsec_test_secret_for_the_suite"  # tests sign their billing events with it
+SQL_CACHE_VERIFY = True  # every reused statement is compared with a fresh compilation (core/db/compiler.py)

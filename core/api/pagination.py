@@ -4,15 +4,18 @@
 import base64
 import binascii
 import re
+from functools import cached_property
 from urllib import parse
 
-from django.core import signing
+from django.core import paginator, signing
 from django.core.exceptions import ValidationError as ModelValidationError
+from django.db.models import QuerySet
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils.urls import replace_query_param
 
 from core.api.errors import InvalidCursor
+from core.db import compiler
 
 _cursor_signer = signing.Signer(salt="core.api.pagination.cursor")
 MAX_NUMBER = 10**9  # no page, size or offset of ours is larger; PostgreSQL's OFFSET stops at 2**63
@@ -55,7 +58,18 @@ class StrictNumbers:
         return parameters
 
 
+class Paginator(paginator.Paginator):
+    """Django's, counting a queryset by its shape's reused COUNT statement (core.db.compiler)."""
+
+    @cached_property
+    def count(self):
+        if isinstance(self.object_list, QuerySet):
+            return compiler.count(self.object_list)
+        return super().count
+
+
 class PageNumberPagination(StrictNumbers, pagination.PageNumberPagination):
+    django_paginator_class = Paginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -120,3 +134,6 @@ class LimitOffsetPagination(StrictNumbers, pagination.LimitOffsetPagination):
 
     def get_offset(self, request):
         return self.number(request, "offset", 0)
+
+    def get_count(self, queryset):
+        return compiler.count(queryset) if isinstance(queryset, QuerySet) else super().get_count(queryset)

@@ -1,5 +1,5 @@
-"""PostgreSQL backend that writes a foreign key's `db_on_delete` into its constraint, and reads
-time stamps with psycopg's C loader.
+"""PostgreSQL backend that writes a foreign key's `db_on_delete` into its constraint, reads time
+stamps with psycopg's C loader, and reuses the statements of plain SELECTs (core/db/compiler.py).
 
 Django 5.2 emulates ON DELETE in Python only. Rows of ours reference `auth.users`, which Supabase
 deletes with SQL, so the database itself must cascade (or set null): see `core.fields.ForeignKey`.
@@ -8,7 +8,7 @@ deletes with SQL, so the database itself must cascade (or set null): see `core.f
 import functools
 
 import psycopg
-from django.db.backends.postgresql import base, schema
+from django.db.backends.postgresql import base, operations, schema
 from psycopg.adapt import Loader
 from psycopg.pq import Format
 
@@ -50,8 +50,13 @@ def _loader_in(timezone):
     return type("TimestamptzLoader", (TimestamptzLoader,), {"timezone": timezone})
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    compiler_module = "core.db.compiler"
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
+    ops_class = DatabaseOperations
 
     def get_connection_params(self):
         params = super().get_connection_params()

@@ -1,0 +1,123 @@
+"""Reused SELECT statements (core/db/compiler.py): a query of a plain shape has only its WHERE clause
+compiled per execution, a COUNT of one its COUNT statement kept. Each query below runs twice (so
+the second run reuses the first's statement) and must give what Django's own compilation gives;
+the suite runs with SQL_CACHE_VERIFY, which compares every reuse with a fresh compilation too."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.test.utils import CaptureQueriesContext
+
+from core.api.pagination import Paginator
+from core.db import compiler
+from sessions_app.models import ResearchSession
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sessions(user_a, user_b):
+    rows = [ResearchSession.objects.create(user=user, title=f"{user.email} {i}", status=status)
+            for user in (user_a, user_b) for i, status in enumerate(["in_progress", "completed", "failed"] * 2)]
+    return rows
+
+
+def twice(make):
+    """`make()` evaluated twice, each time on a new queryset (as a request builds its own)."""
+    return [list(make()) for _ in range(2)]
+
+
+QUERIES = {
+    "owned rows": lambda user: ResearchSession.objects.filter(user=user),
+    "values_list, ordered": lambda user: ResearchSession.objects.filter(user=user).order_by("title").values_list("id", "title"),
+    "sliced": lambda user: ResearchSession.objects.filter(user=user).order_by("-title")[1:3],
+    "in, lookups": lambda user: ResearchSession.objects.filter(user=user, status__in=["failed", "completed"], title__icontains="1"),
+    "or, not": lambda user: ResearchSession.objects.filter(Q(status="failed") | ~Q(title__endswith="0"), user=user),
+    "only": lambda user: ResearchSession.objects.filter(user=user).only("title"),
+    "defer": lambda user: ResearchSession.objects.filter(user=user).defer("title"),
+    "unfiltered": lambda user: ResearchSession.objects.order_by("id").values_list("id", flat=True),
+    "values": lambda user: ResearchSession.objects.filter(user=user).values("status"),
+    "joined (not reused)": lambda user: ResearchSession.objects.filter(user__email=user.email),
+    "annotated (not reused)": lambda user: ResearchSession.objects.filter(user=user).annotate(n=Count("id")),
+    "expression": lambda user: ResearchSession.objects.filter(user=user, title=F("title")),
+}
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_reused_statements_give_djangos_rows(name, sessions, user_a, user_b):
+    make = QUERIES[name]
+    for user in (user_a, user_b, user_a):  # the same shape with other values, then the first again
+        compiler._statements.clear()
+        first, second = twice(lambda user=user: make(user))
+        assert first == second
+        kept = [v for v in compiler._statements.values() if v is not compiler._UNCACHEABLE]
+        assert bool(kept) == ("(not reused)" not in name)
+        compiler._statements.clear()
+        assert list(make(user)) == first  # compiled afresh
+
+
+def test_a_reused_statement_binds_this_executions_values(sessions, user_a, user_b):
+    rows = {user: list(ResearchSession.objects.filter(user=user).values_list("title", flat=True)) for user in (user_a, user_b)}
+    assert set(rows[user_a]).isdisjoint(rows[user_b]) and len(rows[user_a]) == 6
+    statements = [k for k in compiler._statements if k[0] != "count"]
+    assert statements  # kept for the shape, whoever's rows
+
+
+def test_in_lists_of_other_lengths_are_other_statements(sessions, user_a):
+    for statuses in (["failed"], ["failed", "completed"], ["failed"], []):
+        expected = [s.pk for s in sessions if s.user_id == user_a.id and s.status in statuses]
+        got = ResearchSession.objects.filter(user=user_a, status__in=statuses).values_list("pk", flat=True)
+        assert sorted(got) == sorted(expected)
+
+
+def test_counts_reuse_djangos_count_statement(sessions, user_a, user_b):
+    for user, status, expected in [(user_a, "failed", 2), (user_b, "failed", 2), (user_a, None, 6), (None, None, 12)]:
+        qs = ResearchSession.objects.all()
+        if user:
+            qs = qs.filter(user=user)
+        if status:
+            qs = qs.filter(status=status)
+        with CaptureQueriesContext(connection) as django:
+            assert qs.count() == expected
+        compiler._statements.clear()
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as ours:
+                assert compiler.count(qs) == expected
+            assert [q["sql"] for q in ours] == [q["sql"] for q in django]
+
+
+def test_counts_of_other_shapes_are_djangos(sessions, user_a):
+    assert compiler.count(ResearchSession.objects.filter(user=user_a)[:2]) == 2
+    assert compiler.count(ResearchSession.objects.filter(user=user_a).distinct()) == 6
+    assert compiler.count(ResearchSession.objects.filter(user=user_a, status__in=[])) == 0
+    evaluated = ResearchSession.objects.filter(user=user_a)
+    list(evaluated)
+    with CaptureQueriesContext(connection) as ctx:
+        assert compiler.count(evaluated) == 6
+    assert not ctx.captured_queries
+
+
+def test_paginator_counts_querysets_and_lists(sessions, user_a):
+    assert Paginator(ResearchSession.objects.filter(user=user_a).order_by("id"), 4).count == 6
+    assert Paginator(list(range(5)), 2).count == 5
+
+
+def test_verification_catches_a_statement_that_differs(sessions, user_a):
+    compiler._statements.clear()
+    list(ResearchSession.objects.filter(user=user_a))
+    key = next(k for k in compiler._statements if k[0] != "count")
+    (head, tail), *rest = compiler._statements[key]
+    compiler._statements[key] = ((head, tail + " LIMIT 1"), *rest)
+    with pytest.raises(AssertionError, match="differs from Django"):
+        list(ResearchSession.objects.filter(user=user_a))
+    compiler._statements.clear()
+
+
+def test_the_cache_is_bounded(sessions, user_a, monkeypatch):
+    monkeypatch.setattr(compiler, "MAX_STATEMENTS", 3)
+    compiler._statements.clear()
+    for n in range(1, 6):
+        list(ResearchSession.objects.filter(user=user_a, title__in=[str(uuid.uuid4()) for _ in range(n)]))
+    assert len(compiler._statements) <= 3
