@@ -30,11 +30,16 @@ NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
 
 
 class StringOnly:
-    """A string, as the schema says (`type: string`): DRF's string fields would take `0` as "0"."""
+    """A string, as the schema says (`type: string`, `maxLength`): DRF's string fields would take `0`
+    as "0", and check the length only after trimming whitespace, so a value one past the schema's
+    `maxLength` with a leading space or newline would pass."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        max_length = getattr(self, "max_length", None)
+        if max_length is not None and len(data) > max_length:
+            self.fail("max_length", max_length=max_length)
         return super().to_internal_value(data)
 
 
