@@ -125,7 +125,9 @@ else:
     _database = {"ENGINE": "django.db.backends.postgresql", **embedded.start(EMBEDDED_PGDATA, ephemeral=EMBEDDED_EPHEMERAL)}
 _database["ENGINE"] = "core.db"  # PostgreSQL, plus ON DELETE actions on foreign keys (core/db)
 _database["CONN_MAX_AGE"] = 0  # the pool below keeps connections
-_database["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it (a restart breaks them)
+_database["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it (a restart breaks them)...
+# ...unless it was lent less than this many seconds ago (core.db.base.check_unless_recently_used; 0: always).
+DATABASE_POOL_CHECK_IDLE = env.float("DB_POOL_CHECK_IDLE", default=1.0)
 _pool_timeout = env.float("DB_POOL_TIMEOUT", default=5.0)  # bounds a request's wait while the database is down
 _database["OPTIONS"] = {
     **_database.get("OPTIONS", {}),

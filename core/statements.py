@@ -7,15 +7,17 @@ fixed statement that also switches the transaction's identity, and batch ingesti
 import functools
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.base import ModelState
 
-_reused = threading.local()  # per thread, as Django's connections: the cursor of execute()
+_reused = threading.local()  # per thread, as Django's connections: the cursors of execute() and fetch_all()
 ONLY_WHEN_ASKED = 2**31 - 1  # a prepare_threshold no statement reaches: only prepare=True prepares
+REPARSE_LIMIT = 5  # fetch_all(): executions of a text before it is prepared (psycopg's default threshold)
 
 
 @contextmanager
@@ -37,29 +39,58 @@ def execute(sql: str, params: tuple, *, prepare: bool = False, fetch: bool = Fal
     `prepare=True` prepares the statement once per connection (psycopg keeps its name per connection,
     and forgets it when the connection rolls back or is replaced) where `DATABASE_PREPARED_STATEMENTS`
     allows it (config/settings.py), and sends it unprepared otherwise."""
+    [cursor] = _run([(sql, params)], prepare, alias, shown_with_values=False)
+    return cursor.fetchone() if fetch else None
+
+
+def fetch_all(queries: list[tuple[str, tuple]], alias: str = DEFAULT_DB_ALIAS) -> list[list[tuple]]:
+    """Every row of each statement of `queries` ((sql, params) pairs, sent as `execute()` sends
+    them). A statement whose text the connection has run `REPARSE_LIMIT` times already is prepared
+    (psycopg's prepare_threshold) where `DATABASE_PREPARED_STATEMENTS` allows: a page's LIMIT and
+    OFFSET are in its text, and only the texts that come back are worth a prepared statement. Shown
+    with their values in the text, as Django shows the statements these stand in for."""
+    return [cursor.fetchall() for cursor in _run(queries, None, alias, shown_with_values=True)]
+
+
+def _run(queries, prepare: bool | None, alias, shown_with_values: bool) -> list[psycopg.Cursor]:
+    """`queries` executed, each on a cursor of its own kept for the connection. Inside a transaction
+    (or one about to begin) they go out together in psycopg's pipeline mode, psycopg's BEGIN with
+    them: one round trip for all, not one each; a transaction keeps a pooler's server connection for
+    the whole of it, so this holds behind a transaction-mode pooler too."""
     started = time.perf_counter()
     wrapper = connections[alias]
     wrapper.ensure_connection()
     wrapper.validate_no_broken_transaction()
     raw = wrapper.connection
-    reused = getattr(_reused, alias, None)
-    if reused is None or reused.connection is not raw or reused.closed:
-        reused = psycopg.Cursor(raw)
-        setattr(_reused, alias, reused)
-    prepare = prepare and settings.DATABASE_PREPARED_STATEMENTS
+    cursors = _cursors(alias, raw, len(queries))
     threshold = raw.prepare_threshold
+    together = not raw.autocommit and (len(queries) > 1 or raw.pgconn.transaction_status == TransactionStatus.IDLE)
     with wrapper.wrap_database_errors:
-        if prepare and threshold is None:
+        if settings.DATABASE_PREPARED_STATEMENTS:
             # Django makes its connections with prepare_threshold None, which turns preparing off
-            # altogether, prepare=True included. Lifted for this one statement only: with a
+            # altogether, prepare=True included. Lifted for these statements only: with a
             # threshold, psycopg would also count (and keep the text of) every query Django sends.
-            raw.prepare_threshold = ONLY_WHEN_ASKED
+            raw.prepare_threshold = REPARSE_LIMIT if prepare is None else ONLY_WHEN_ASKED
         try:
-            reused.execute(sql, params, prepare=prepare)
+            with raw.pipeline() if together else nullcontext():
+                for cursor, (sql, params) in zip(cursors, queries):
+                    cursor.execute(sql, params, prepare=prepare and settings.DATABASE_PREPARED_STATEMENTS)
         finally:
             raw.prepare_threshold = threshold
-            _log(wrapper, sql, started)  # a failed statement too, as Django does
-        return reused.fetchone() if fetch else None
+            for sql, params in queries:  # a failed statement too, as Django does
+                _log(wrapper, psycopg.ClientCursor(raw).mogrify(sql, params) if shown_with_values and wrapper.queries_logged else sql, started)
+    return cursors
+
+
+def _cursors(alias, raw, count: int) -> list[psycopg.Cursor]:
+    """`count` cursors kept for the connection `raw`, made again when Django's connection changes."""
+    kept = getattr(_reused, alias, None)
+    if kept is None or kept[0].connection is not raw or kept[0].closed:
+        kept = []
+        setattr(_reused, alias, kept)
+    while len(kept) < count:
+        kept.append(psycopg.Cursor(raw))
+    return kept[:count]
 
 
 def record(sql: str, started: float, alias: str = DEFAULT_DB_ALIAS) -> None:

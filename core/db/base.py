@@ -5,12 +5,16 @@ Django 5.2 emulates ON DELETE in Python only. Rows of ours reference `auth.users
 deletes with SQL, so the database itself must cascade (or set null): see `core.fields.ForeignKey`.
 """
 
+import datetime
 import functools
+import time
 
 import psycopg
+from django.conf import settings
 from django.db.backends.postgresql import base, operations, schema
 from psycopg.adapt import Loader
 from psycopg.pq import Format
+from psycopg_pool import ConnectionPool
 
 TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
 # psycopg's own loader: its C implementation when psycopg's binary package is installed.
@@ -45,8 +49,24 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
         return statement
 
 
+class UTCTimestamptzLoader:
+    """psycopg's C loader itself, where Django's time zone is UTC (USE_TZ without a database
+    TIME_ZONE): Django keeps the connection's TimeZone at UTC then, for which psycopg's loader gives
+    `datetime.timezone.utc`, Django's own tzinfo, with no Python call per value. A class (psycopg's
+    cannot be subclassed) carrying the `timezone` Django's `create_cursor` reads, whose instances are
+    psycopg's C loaders."""
+
+    format = Format.TEXT
+    timezone = datetime.timezone.utc
+
+    def __new__(cls, oid, context=None):
+        return _PSYCOPG_TIMESTAMPTZ(oid, context)
+
+
 @functools.cache
 def _loader_in(timezone):
+    if timezone is datetime.timezone.utc:
+        return UTCTimestamptzLoader
     return type("TimestamptzLoader", (TimestamptzLoader,), {"timezone": timezone})
 
 
@@ -54,9 +74,29 @@ class DatabaseOperations(operations.DatabaseOperations):
     compiler_module = "core.db.compiler"
 
 
+def check_unless_recently_used(conn) -> None:
+    """The pool's health check (CONN_HEALTH_CHECKS: an empty statement, a round trip) for a
+    connection last lent more than `DATABASE_POOL_CHECK_IDLE` seconds ago; one lent more recently
+    goes out unchecked, as PgBouncer's `server_check_delay` does. A busy server then pays no round
+    trip per request for it, and a connection the database dropped while it was in use is still
+    thrown away when it comes back broken (psycopg_pool discards it on return)."""
+    now = time.monotonic()
+    if now - getattr(conn, "_lent_at", float("-inf")) > settings.DATABASE_POOL_CHECK_IDLE:
+        ConnectionPool.check_connection(conn)
+    conn._lent_at = now
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
     ops_class = DatabaseOperations
+
+    @property
+    def pool(self):
+        pool = super().pool
+        # Django hands psycopg_pool its check only as `check=ConnectionPool.check_connection`.
+        if pool is not None and pool._check is ConnectionPool.check_connection:
+            pool._check = check_unless_recently_used
+        return pool
 
     def get_connection_params(self):
         params = super().get_connection_params()

@@ -23,11 +23,14 @@ from django.db.backends.postgresql.compiler import (  # noqa: F401 - the backend
     SQLUpdateCompiler,
 )
 from django.db.models.expressions import Col
+from django.db.models.query import ValuesListIterable
 from django.db.models.sql.datastructures import BaseTable
 from django.db.models.sql.query import Query
 from django.db.models.sql.where import WhereNode
 
-__all__ = ["SQLAggregateCompiler", "SQLCompiler", "SQLDeleteCompiler", "SQLInsertCompiler", "SQLUpdateCompiler", "count"]
+from core import statements
+
+__all__ = ["SQLAggregateCompiler", "SQLCompiler", "SQLDeleteCompiler", "SQLInsertCompiler", "SQLUpdateCompiler", "count", "count_and_rows"]
 
 MAX_STATEMENTS = 2048  # shapes kept per process; the cache starts over when full
 _statements: dict = {}
@@ -167,16 +170,17 @@ def _django_sql(run) -> tuple[str, tuple] | None:
     return captured[0] if len(captured) == 1 else None
 
 
-def count(queryset) -> int:
-    """`queryset.count()`, with Django's COUNT statement for the queryset's shape reused."""
+def _count_statement(queryset) -> tuple[str, tuple] | None:
+    """The COUNT statement of `queryset.count()`, from the kept text of its shape; None when its
+    shape is not kept (queryset.count() then counts as Django does)."""
     query = queryset.query
     shape = None if queryset._result_cache is not None or query.is_sliced else _shape(query)
     if shape is None:
-        return queryset.count()
+        return None
     compiler = query.get_compiler(queryset.db)
     where = _where(compiler)
     if where is None:
-        return queryset.count()
+        return None
     key = ("count", compiler.using, where[0], shape)
     template = _statements.get(key)
     if template is None:
@@ -184,12 +188,39 @@ def count(queryset) -> int:
         template = _UNCACHEABLE if statement is None else _template(*statement, *where)
         _store(key, template)
     if template is _UNCACHEABLE:
-        return queryset.count()
+        return None
     sql = template[0] + where[0] + template[1]
     if settings.SQL_CACHE_VERIFY:
         expected = _django_sql(lambda: query.get_count(compiler.using))
         if (sql, where[1]) != expected:
             raise AssertionError(f"reused statement {sql!r} differs from Django's {expected!r}")
-    with compiler.connection.cursor() as cursor:
-        cursor.execute(sql, where[1])
-        return int(cursor.fetchone()[0])
+    return sql, where[1]
+
+
+def count(queryset) -> int:
+    """`queryset.count()`, with Django's COUNT statement for the queryset's shape reused."""
+    statement = _count_statement(queryset)
+    if statement is None:
+        return queryset.count()
+    [[(number,)]] = statements.fetch_all([statement], queryset.db)
+    return int(number)
+
+
+def count_and_rows(queryset, bottom: int, top: int) -> tuple[int, list[tuple]] | None:
+    """`queryset.count()` and the rows of `queryset[bottom:top]`, a `values_list()` (tuples), as
+    Django reads them (its converters applied), both statements sent together (statements.fetch_all:
+    one round trip): a page of a list and the count it needs. None when either is not of a kept
+    shape, or the queryset does not read tuples: the caller then goes Django's way."""
+    if queryset._iterable_class is not ValuesListIterable:
+        return None
+    counting = _count_statement(queryset)
+    page = queryset[bottom:top]
+    if counting is None or _shape(page.query) is None:
+        return None
+    compiler = page.query.get_compiler(page.db)
+    try:
+        reading = compiler.as_sql()
+    except EmptyResultSet:
+        return None
+    [[(number,)], rows] = statements.fetch_all([counting, reading], queryset.db)
+    return int(number), list(compiler.results_iter(results=[rows], tuple_expected=True))

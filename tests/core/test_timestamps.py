@@ -1,14 +1,17 @@
-"""Time stamps come from psycopg's C loader (core.db.base.TimestamptzLoader) with what Django's own
-loader gives: the instant, in the connection's time zone object (UTC: `datetime.timezone.utc`)."""
+"""Time stamps come from psycopg's C loader with what Django's own loader gives: the instant, in the
+connection's time zone object (UTC: `datetime.timezone.utc`). In UTC the connection's loader is
+psycopg's C loader itself (core.db.base.UTCTimestamptzLoader); in another time zone a wrapper over it
+(TimestamptzLoader)."""
 
 import datetime
+import zoneinfo
 
 import psycopg
 import pytest
 from django.db import connection
 from psycopg.pq import Format
 
-from core.db.base import TIMESTAMPTZ_OID, TimestamptzLoader
+from core.db.base import TIMESTAMPTZ_OID, TimestamptzLoader, UTCTimestamptzLoader, _loader_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +31,18 @@ def test_timestamptz_values_as_django_reads_them(text, expected):
 def test_the_connection_loads_with_the_c_loader_in_djangos_time_zone():
     connection.ensure_connection()
     loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
-    assert issubclass(loader, TimestamptzLoader) and loader.timezone is connection.timezone
+    assert connection.timezone is datetime.UTC
+    assert loader is UTCTimestamptzLoader and loader.timezone is connection.timezone  # Django's create_cursor reads it
+    instance = loader(TIMESTAMPTZ_OID, connection.connection)
     if psycopg.pq.__impl__ == "binary":
-        assert type(loader(TIMESTAMPTZ_OID, connection.connection)._load.__self__).__module__.startswith("psycopg_binary")
+        assert type(instance).__module__.startswith("psycopg_binary")  # no Python call per value
+    assert instance.load(b"2025-01-01 00:00:00+00").tzinfo is datetime.UTC
+
+
+def test_another_time_zone_gets_the_wrapper_in_that_zone():
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    loader = _loader_in(paris)
+    assert issubclass(loader, TimestamptzLoader) and loader.timezone is paris
+    connection.ensure_connection()
+    value = loader(TIMESTAMPTZ_OID, connection.connection).load(b"2025-01-01 00:00:00+00")
+    assert value.tzinfo is paris  # Django's loader: the connection's wall time, labelled with its zone
