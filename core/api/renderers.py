@@ -11,6 +11,7 @@ rendered by DRF's own code.
 """
 
 import enum
+from itertools import chain
 
 import orjson
 from rest_framework import renderers
@@ -18,6 +19,7 @@ from rest_framework.utils import encoders
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _PLAIN = frozenset({str, int, bool, type(None)})
+_ROWS = {dict}
 
 
 class _NotPlain(TypeError):
@@ -31,8 +33,11 @@ def _written_alike(value) -> bool:
         value = value.values()
     elif not isinstance(value, (list, tuple)):
         return not isinstance(value, float) and not (isinstance(value, enum.Enum) and not isinstance(value, (str, int)))
-    if set(map(type, value)) <= _PLAIN:
+    kinds = set(map(type, value))
+    if kinds <= _PLAIN:
         return True
+    if kinds == _ROWS:  # a list of objects (a list's results): all their values in one look
+        return _written_alike(list(chain.from_iterable(map(dict.values, value))))
     return all(_written_alike(item) for item in value if type(item) not in _PLAIN)
 
 

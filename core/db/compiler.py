@@ -109,18 +109,23 @@ def _store(key, value):
 
 
 class SQLCompiler(postgresql.SQLCompiler):
+    # The WHERE clause compiled already for a query with the same one (count_and_rows: the count's).
+    compiled_where = None
+
     def as_sql(self, with_limits=True, with_col_aliases=False):
         query = self.query
         shape = _shape(query)
         if shape is None:
             return super().as_sql(with_limits, with_col_aliases)
-        refcounts = query.alias_refcount.copy()
-        try:
-            if all(query.alias_refcount[a] == 0 for a in query.alias_map):
-                query.get_initial_alias()  # as setup_query() does
-            where = _where(self)
-        finally:
-            query.reset_refcounts(refcounts)
+        where = self.compiled_where
+        if where is None:
+            refcounts = query.alias_refcount.copy()
+            try:
+                if all(query.alias_refcount[a] == 0 for a in query.alias_map):
+                    query.get_initial_alias()  # as setup_query() does
+                where = _where(self)
+            finally:
+                query.reset_refcounts(refcounts)
         if where is None:
             return super().as_sql(with_limits, with_col_aliases)
         key = (self.using, self.elide_empty, with_limits, with_col_aliases, where[0], shape)
@@ -170,9 +175,9 @@ def _django_sql(run) -> tuple[str, tuple] | None:
     return captured[0] if len(captured) == 1 else None
 
 
-def _count_statement(queryset) -> tuple[str, tuple] | None:
-    """The COUNT statement of `queryset.count()`, from the kept text of its shape; None when its
-    shape is not kept (queryset.count() then counts as Django does)."""
+def _count_statement(queryset) -> tuple[tuple[str, tuple], tuple[str, tuple]] | None:
+    """The COUNT statement of `queryset.count()`, from the kept text of its shape, and the compiled
+    WHERE clause in it; None when its shape is not kept (queryset.count() then counts as Django does)."""
     query = queryset.query
     shape = None if queryset._result_cache is not None or query.is_sliced else _shape(query)
     if shape is None:
@@ -194,15 +199,15 @@ def _count_statement(queryset) -> tuple[str, tuple] | None:
         expected = _django_sql(lambda: query.get_count(compiler.using))
         if (sql, where[1]) != expected:
             raise AssertionError(f"reused statement {sql!r} differs from Django's {expected!r}")
-    return sql, where[1]
+    return (sql, where[1]), where
 
 
 def count(queryset) -> int:
     """`queryset.count()`, with Django's COUNT statement for the queryset's shape reused."""
-    statement = _count_statement(queryset)
-    if statement is None:
+    counting = _count_statement(queryset)
+    if counting is None:
         return queryset.count()
-    [[(number,)]] = statements.fetch_all([statement], queryset.db)
+    [[(number,)]] = statements.fetch_all([counting[0]], queryset.db)
     return int(number)
 
 
@@ -218,9 +223,10 @@ def count_and_rows(queryset, bottom: int, top: int) -> tuple[int, list[tuple]] |
     if counting is None or _shape(page.query) is None:
         return None
     compiler = page.query.get_compiler(page.db)
+    compiler.compiled_where = counting[1]  # slicing left the WHERE clause as it was
     try:
         reading = compiler.as_sql()
     except EmptyResultSet:
         return None
-    [[(number,)], rows] = statements.fetch_all([counting, reading], queryset.db)
+    [[(number,)], rows] = statements.fetch_all([counting[0], reading], queryset.db)
     return int(number), list(compiler.results_iter(results=[rows], tuple_expected=True))
