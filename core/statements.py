@@ -10,10 +10,10 @@ import time
 from contextlib import contextmanager, nullcontext
 
 import psycopg
-from psycopg.pq import TransactionStatus
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.base import ModelState
+from psycopg.pq import TransactionStatus
 
 _reused = threading.local()  # per thread, as Django's connections: the cursors of execute() and fetch_all()
 ONLY_WHEN_ASKED = 2**31 - 1  # a prepare_threshold no statement reaches: only prepare=True prepares

@@ -18,7 +18,7 @@ from chat import services, stream
 from chat.api.serializers import ChatMessageSerializer, ChatSessionSerializer, ExchangeSerializer, QuestionSerializer
 from chat.models import ChatMessage, ChatSession
 from core.api.errors import Conflict
-from core.api.filters import FilterSet, TrueOrFalseFilter
+from core.api.filters import FilterSet, SearchFilter, TrueOrFalseFilter
 from core.api.pagination import CursorPagination
 from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin
 from core.parents import ParentFromURLMixin
@@ -53,7 +53,7 @@ class ChatSessionViewSet(OwnedModelViewSet):
     queryset = ChatSession.objects.all()
     serializer_class = ChatSessionSerializer
     filterset_class = ChatSessionFilter
-    filter_backends = OwnedModelViewSet.filter_backends + [filters.SearchFilter]
+    filter_backends = OwnedModelViewSet.filter_backends + [SearchFilter]
     search_fields = ["title"]
     ordering_fields = ["last_message_at", "created_at", "updated_at", "title"]
 

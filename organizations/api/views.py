@@ -7,11 +7,11 @@ from django.db.models import CharField, Func, OuterRef, Subquery
 from django.db.models import F as Field
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, filters, generics, mixins, permissions, status, viewsets
+from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 
 from core.api.errors import Conflict
-from core.api.filters import FilterSet
+from core.api.filters import FilterSet, SearchFilter
 from core.api.views import UUID_PATTERN, RLSMixin
 from organizations import services
 from organizations.api.permissions import OrganizationMixin
@@ -52,7 +52,7 @@ class OrganizationViewSet(RLSMixin, viewsets.ModelViewSet):
     queryset = Organization.objects.all()
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilter
-    filter_backends = [*viewsets.ModelViewSet.filter_backends, filters.SearchFilter]
+    filter_backends = [*viewsets.ModelViewSet.filter_backends, SearchFilter]
     search_fields = ["name", "slug"]
     ordering_fields = ["name", "created_at"]
     lookup_value_regex = UUID_PATTERN

@@ -1,7 +1,7 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import filters
 
+from core.api.filters import SearchFilter
 from core.api.views import OwnedModelViewSet
 from core.parents import ParentFromURLMixin
 from sessions_app.api.filters import AnalysisSessionFilter, ResearchSessionFilter
@@ -15,7 +15,7 @@ class ResearchSessionViewSet(OwnedModelViewSet):
     queryset = ResearchSession.objects.all()
     serializer_class = ResearchSessionSerializer
     filterset_class = ResearchSessionFilter
-    filter_backends = OwnedModelViewSet.filter_backends + [filters.SearchFilter]
+    filter_backends = OwnedModelViewSet.filter_backends + [SearchFilter]
     search_fields = ["title"]
     ordering_fields = ["created_at", "updated_at", "title"]
 
@@ -55,7 +55,7 @@ class AnalysisSessionViewSet(OwnedModelViewSet):
     queryset = AnalysisSession.objects.all()
     serializer_class = AnalysisSessionSerializer
     filterset_class = AnalysisSessionFilter
-    filter_backends = OwnedModelViewSet.filter_backends + [filters.SearchFilter]
+    filter_backends = OwnedModelViewSet.filter_backends + [SearchFilter]
     search_fields = ["name"]
     ordering_fields = ["created_at", "updated_at", "last_activity_at", "name"]
 
