@@ -4,9 +4,11 @@ the second run reuses the first's statement) and must give what Django's own com
 the suite runs with SQL_CACHE_VERIFY, which compares every reuse with a fresh compilation too."""
 
 import uuid
+from unittest import mock
 
 import pytest
-from django.db import connection
+from django.core.paginator import EmptyPage
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.test.utils import CaptureQueriesContext
 
@@ -121,3 +123,63 @@ def test_the_cache_is_bounded(sessions, user_a, monkeypatch):
     for n in range(1, 6):
         list(ResearchSession.objects.filter(user=user_a, title__in=[str(uuid.uuid4()) for _ in range(n)]))
     assert len(compiler._statements) <= 3
+
+
+# --- A page and its count in one round trip (Paginator.page, compiler.count_and_rows) -------------
+
+ROWS = {
+    "owned, newest first": lambda user: ResearchSession.objects.filter(user=user).order_by("-created_at", "-id"),
+    "filtered": lambda user: ResearchSession.objects.filter(user=user, status__in=["failed", "completed"]).order_by("title"),
+    "text lookup": lambda user: ResearchSession.objects.filter(user=user, title__icontains=" 1").order_by("id"),
+    "matches nothing": lambda user: ResearchSession.objects.filter(user=user, title="no such title").order_by("id"),
+}
+
+
+@pytest.mark.parametrize("name", ROWS)
+@pytest.mark.parametrize("per_page, number", [(2, 1), (2, 2), (4, 2), (50, 1)])
+def test_a_page_and_its_count_are_djangos(name, per_page, number, sessions, user_a):
+    from django.core.paginator import Paginator as DjangoPaginator
+
+    queryset = ROWS[name](user_a).values_list("id", "title", "status", "created_at")
+    expected = DjangoPaginator(queryset, per_page)
+    if number > expected.num_pages:
+        with pytest.raises(EmptyPage):
+            Paginator(queryset, per_page).page(number)
+        return
+    for _ in range(2):  # the second time from the kept statements
+        ours = Paginator(queryset, per_page)
+        with CaptureQueriesContext(connection) as ctx:
+            page = ours.page(number)
+        assert (ours.count, list(page)) == (expected.count, list(expected.page(number)))
+        assert [q["sql"].split()[1] for q in ctx.captured_queries] == ["COUNT(*)", '"research_sessions"."id"']
+
+
+def test_the_count_and_the_page_go_out_together(sessions, user_a):
+    """One pipeline (one round trip) inside the request's transaction; each shown as Django shows its own."""
+    queryset = ROWS["owned, newest first"](user_a).values_list("id", "title")
+    with transaction.atomic():
+        connection.ensure_connection()
+        raw = connection.connection
+        entered = []
+        pipeline = raw.pipeline
+        with mock.patch.object(raw, "pipeline", lambda: entered.append(1) or pipeline()):
+            page = Paginator(queryset, 2).page(2)
+    assert entered == [1] and len(page) == 2
+
+
+def test_a_page_beyond_the_last_is_refused_after_the_count(sessions, user_a):
+    paginator = Paginator(ROWS["owned, newest first"](user_a).values_list("id"), 4)
+    with pytest.raises(EmptyPage):
+        paginator.page(3)
+    assert paginator.count == 6
+
+
+def test_querysets_of_instances_go_djangos_way(sessions, user_a):
+    queryset = ROWS["owned, newest first"](user_a)
+    assert compiler.count_and_rows(queryset, 0, 2) is None  # instances: Django reads them
+    assert [s.pk for s in Paginator(queryset, 2).page(1)] == [s.pk for s in queryset[:2]]
+
+
+def test_the_api_answers_an_invalid_page_with_404(api, user_a, sessions):
+    response = api(user_a).get("/api/v1/research-sessions/?page=9&page_size=2")
+    assert response.status_code == 404 and response.json()["error"]["message"].startswith("Invalid page")
