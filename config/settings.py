@@ -142,8 +142,9 @@ _database["OPTIONS"] = {
         "reconnect_timeout": _pool_timeout,
     },
 }
-# Prepared statements, for the few hot statements that ask for one (partners.keys: the API-key
-# lookup; Django's own queries never prepare). On for the embedded database and direct connections;
+# Prepared statements, for the hot statements sent past Django's cursor (core.statements: the token
+# and API-key lookups; a list's count and page once their text comes back); Django's own queries never
+# prepare. On for the embedded database and direct connections;
 # off when set false, and always behind Supabase's transaction-mode pooler (port 6543), where each
 # transaction may run on another server connection that never saw the statement.
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True) and str(_database.get("PORT") or "") != "6543"
