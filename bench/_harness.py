@@ -393,31 +393,12 @@ def load_test(port, next_payload, clients, warmup, duration, meter, keep_bodies=
     for thread in threads:
         for status, n in thread.statuses.items():
             statuses[status] = statuses.get(status, 0) + n
-    return {
-        "requests": len(latencies),
-        "latencies": latencies,
-        "seconds": duration,
-        "rps": len(latencies) / duration if duration else float("nan"),
-        "p50": percentile(latencies, 0.50) * 1000,
-        "p99": percentile(latencies, 0.99) * 1000,
-        "max": (latencies[-1] if latencies else float("nan")) * 1000,
-        "statuses": statuses,
-        "errors": [e for t in threads for e in t.errors],
-        "connections": sum(t.connections for t in threads),
-        "bodies": [b for t in threads for b in t.bodies],
-        "cpu": machine,
-    }
+    return _summary(latencies, duration, statuses, [e for t in threads for e in t.errors],
+                    sum(t.connections for t in threads), [b for t in threads for b in t.bodies], machine)
 
 
-def pooled(results):
-    """Several load_test() results of one server (alternating rounds) as one: requests and seconds
-    summed, latencies merged, CPU in cores averaged over the measured time."""
-    seconds = sum(r["seconds"] for r in results)
-    latencies = sorted(x for r in results for x in r["latencies"])
-    statuses = {}
-    for r in results:
-        for status, n in r["statuses"].items():
-            statuses[status] = statuses.get(status, 0) + n
+def _summary(latencies, seconds, statuses, errors, connections, bodies, cpu):
+    """A load test's figures from its sorted latencies and counts."""
     return {
         "requests": len(latencies),
         "latencies": latencies,
@@ -427,11 +408,25 @@ def pooled(results):
         "p99": percentile(latencies, 0.99) * 1000,
         "max": (latencies[-1] if latencies else float("nan")) * 1000,
         "statuses": statuses,
-        "errors": [e for r in results for e in r["errors"]],
-        "connections": sum(r["connections"] for r in results),
-        "bodies": [b for r in results for b in r["bodies"]],
-        "cpu": {key: sum(r["cpu"][key] * r["seconds"] for r in results) / seconds for key in results[0]["cpu"]},
+        "errors": errors,
+        "connections": connections,
+        "bodies": bodies,
+        "cpu": cpu,
     }
+
+
+def pooled(results):
+    """Several load_test() results of one server (alternating rounds) as one: requests and seconds
+    summed, latencies merged, CPU in cores averaged over the measured time."""
+    seconds = sum(r["seconds"] for r in results)
+    statuses = {}
+    for r in results:
+        for status, n in r["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    cpu = {key: sum(r["cpu"][key] * r["seconds"] for r in results) / seconds for key in results[0]["cpu"]}
+    return _summary(sorted(x for r in results for x in r["latencies"]), seconds, statuses,
+                    [e for r in results for e in r["errors"]], sum(r["connections"] for r in results),
+                    [b for r in results for b in r["bodies"]], cpu)
 
 
 def format_statuses(statuses):
