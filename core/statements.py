@@ -78,8 +78,17 @@ def _run(queries, prepare: bool | None, alias, shown_with_values: bool) -> list[
         finally:
             raw.prepare_threshold = threshold
             for sql, params in queries:  # a failed statement too, as Django does
-                _log(wrapper, psycopg.ClientCursor(raw).mogrify(sql, params) if shown_with_values and wrapper.queries_logged else sql, started)
+                _log(wrapper, _shown(raw, sql, params) if shown_with_values and wrapper.queries_logged else sql, started)
     return cursors
+
+
+def _shown(raw, sql: str, params) -> str:
+    """`sql` with its values in the text, as Django shows its own statements; as it is when they
+    cannot be written (the value that made the statement fail, say)."""
+    try:
+        return psycopg.ClientCursor(raw).mogrify(sql, params)
+    except Exception:
+        return sql
 
 
 def _cursors(alias, raw, count: int) -> list[psycopg.Cursor]:
