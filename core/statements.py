@@ -1,8 +1,8 @@
 """Statements sent past Django's cursor, on the psycopg connection Django holds (same transaction):
 for the hot paths whose cost is the ORM and client-side binding themselves: authenticating a
 request (the access token's user, `accounts.tokens`; the API key, `partners.keys`), each by one
-fixed statement that also switches the transaction's identity, and batch ingestion by COPY
-(`partners.ingest`)."""
+fixed statement that also switches the transaction's identity; a list's count and page, sent
+together (`core.db.compiler.count_and_rows`); and batch ingestion by COPY (`partners.ingest`)."""
 
 import functools
 import threading
