@@ -4,11 +4,12 @@
 the claims on to the next request.
 """
 
+import contextvars
 import json
 import logging
 from contextlib import ExitStack, contextmanager
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, transaction
 
 from core import statements
 
@@ -118,6 +119,11 @@ def within_request_transactions(factory) -> None:
         _within.append(factory)
 
 
+# The innermost request transaction in force: (its atomic block, whether nested in another).
+_request_block = contextvars.ContextVar("request_block", default=None)
+_last_reads = contextvars.ContextVar("last_reads", default=False)  # inside last_reads()
+
+
 @contextmanager
 def request_transaction():
     """One transaction for a request. Nested inside an outer transaction (a test case, a management
@@ -125,17 +131,61 @@ def request_transaction():
     nested = connection.in_atomic_block
     try:
         with transaction.atomic():
+            current = _request_block.set((connection.atomic_blocks[-1], nested))
             try:
                 with ExitStack() as within:
                     for factory in _within:
                         within.enter_context(factory(commit=not nested))
-                    yield
+                    try:
+                        yield
+                    finally:
+                        connection.reads_finished = False  # before the capture's last writes
             except DatabaseError:
                 _drop_if_lost()
                 raise
+            finally:
+                _request_block.reset(current)
     finally:
         if nested and not connection.needs_rollback:
             _reset()
+
+
+@contextmanager
+def last_reads(request):
+    """Declare the reads of the block the last statements of `request`'s transaction (a list view:
+    once its page is read, it only writes rows out). For a GET or HEAD, the statements that
+    `ending()` is asked about go out with the transaction's COMMIT in the same round trip where it
+    may end there; in any case no statement may follow them until the request's transaction block
+    ends (core.db.base.DatabaseWrapper.reads_finished), which holds the tests' nested transactions
+    to what production's committed ones require."""
+    if request.method not in ("GET", "HEAD"):
+        yield
+        return
+    token = _last_reads.set(True)
+    try:
+        yield
+    finally:
+        _last_reads.reset(token)
+
+
+def ending(alias: str = DEFAULT_DB_ALIAS) -> bool | None:
+    """Asked by the sender of a read that ends `last_reads()` (core.api.pagination: a page and its
+    count) just before it sends it: None if it is not the last of a request transaction's reads
+    (outside `last_reads()`, or inside another block than the request's); True if the COMMIT may
+    go with it — the request's transaction is the outermost block and has nothing to roll back
+    and nothing to run on commit (deferred audit rows, jobs: such a transaction ends as usual);
+    False otherwise. Unless None, the sender calls `reads_sent()` once it has sent the read."""
+    current = _request_block.get()
+    if (not _last_reads.get() or alias != DEFAULT_DB_ALIAS or current is None or not connection.in_atomic_block
+            or connection.atomic_blocks[-1] is not current[0]):
+        return None
+    return not (current[1] or connection.needs_rollback or connection.run_on_commit)
+
+
+def reads_sent() -> None:
+    """The request's last reads are out (see `ending()`): every cursor refuses a statement until
+    its transaction block ends."""
+    connection.reads_finished = True
 
 
 @contextmanager

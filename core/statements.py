@@ -43,28 +43,31 @@ def execute(sql: str, params: tuple, *, prepare: bool = False, fetch: bool = Fal
     return cursor.fetchone() if fetch else None
 
 
-def fetch_all(queries: list[tuple[str, tuple]], alias: str = DEFAULT_DB_ALIAS) -> list[list[tuple]]:
+def fetch_all(queries: list[tuple[str, tuple]], alias: str = DEFAULT_DB_ALIAS, *, commit: bool = False) -> list[list[tuple]]:
     """Every row of each statement of `queries` ((sql, params) pairs, sent as `execute()` sends
     them). A statement whose text the connection has run `REPARSE_LIMIT` times already is prepared
     (psycopg's prepare_threshold) where `DATABASE_PREPARED_STATEMENTS` allows: a page's LIMIT and
     OFFSET are in its text, and only the texts that come back are worth a prepared statement. Shown
-    with their values in the text, as Django shows the statements these stand in for."""
-    return [cursor.fetchall() for cursor in _run(queries, None, alias, shown_with_values=True)]
+    with their values in the text, as Django shows the statements these stand in for. With
+    `commit`, the transaction's COMMIT goes out after them in the same round trip (core.rls.ending:
+    `atomic()` then finds the transaction committed, and shows its COMMIT as usual)."""
+    return [cursor.fetchall() for cursor in _run(queries, None, alias, shown_with_values=True, commit=commit)]
 
 
-def _run(queries, prepare: bool | None, alias, shown_with_values: bool) -> list[psycopg.Cursor]:
+def _run(queries, prepare: bool | None, alias, shown_with_values: bool, commit: bool = False) -> list[psycopg.Cursor]:
     """`queries` executed, each on a cursor of its own kept for the connection. Inside a transaction
     (or one about to begin) they go out together in psycopg's pipeline mode, psycopg's BEGIN with
-    them: one round trip for all, not one each; a transaction keeps a pooler's server connection for
-    the whole of it, so this holds behind a transaction-mode pooler too."""
+    them (and the COMMIT after them, with `commit`): one round trip for all, not one each; a
+    transaction keeps a pooler's server connection for the whole of it, so this holds behind a
+    transaction-mode pooler too."""
     started = time.perf_counter()
     wrapper = connections[alias]
     wrapper.ensure_connection()
     wrapper.validate_no_broken_transaction()
     raw = wrapper.connection
-    cursors = _cursors(alias, raw, len(queries))
+    together = not raw.autocommit and (len(queries) > 1 or commit or raw.pgconn.transaction_status == TransactionStatus.IDLE)
+    cursors = _cursors(alias, raw, len(queries) + (commit and together))
     threshold = raw.prepare_threshold
-    together = not raw.autocommit and (len(queries) > 1 or raw.pgconn.transaction_status == TransactionStatus.IDLE)
     with wrapper.wrap_database_errors:
         if settings.DATABASE_PREPARED_STATEMENTS:
             # Django makes its connections with prepare_threshold None, which turns preparing off
@@ -75,6 +78,8 @@ def _run(queries, prepare: bool | None, alias, shown_with_values: bool) -> list[
             with raw.pipeline() if together else nullcontext():
                 for cursor, (sql, params) in zip(cursors, queries):
                     cursor.execute(sql, params, prepare=prepare and settings.DATABASE_PREPARED_STATEMENTS)
+                if len(cursors) > len(queries):
+                    cursors.pop().execute("COMMIT", prepare=False)
         finally:
             raw.prepare_threshold = threshold
             for sql, params in queries:  # a failed statement too, as Django does

@@ -14,6 +14,7 @@ from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils.urls import replace_query_param
 
+from core import rls
 from core.api.errors import InvalidCursor
 from core.db import compiler
 
@@ -61,7 +62,8 @@ class StrictNumbers:
 class Paginator(paginator.Paginator):
     """Django's, counting a queryset by its shape's reused COUNT statement (core.db.compiler), and
     for a queryset of tuples (a list read as rows) sending the count and the page's SELECT together,
-    in one round trip; the page then validated as Django's does, with the count that came back."""
+    in one round trip — with the request transaction's COMMIT when they are its last reads
+    (core.rls.ending); the page then validated as Django's does, with the count that came back."""
 
     @cached_property
     def count(self):
@@ -72,8 +74,11 @@ class Paginator(paginator.Paginator):
     def page(self, number):
         if type(number) is int and number >= 1 and "count" not in self.__dict__ and isinstance(self.object_list, QuerySet):
             bottom = (number - 1) * self.per_page
-            read = compiler.count_and_rows(self.object_list, bottom, bottom + self.per_page + self.orphans)
+            ending = rls.ending(self.object_list.db)  # a list's last reads (core.api.views.RowListMixin)
+            read = compiler.count_and_rows(self.object_list, bottom, bottom + self.per_page + self.orphans, commit=bool(ending))
             if read is not None:
+                if ending is not None:
+                    rls.reads_sent()
                 self.count, rows = read
                 number = self.validate_number(number)
                 top = bottom + self.per_page

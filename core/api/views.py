@@ -56,14 +56,19 @@ class RLSMixin:
 class RowListMixin(mixins.ListModelMixin):
     """DRF's list, read as rows where the serializer allows it (core.api.serializers.ListSerializer
     .rows_of): the page's rows are written out without a model instance each. Same queries, same
-    JSON. A cursor paginator reads its position from the page's instances, so it gets them."""
+    JSON. A cursor paginator reads its position from the page's instances, so it gets them. Rows
+    written out need no statement: the page's are the request's last reads (core.rls.last_reads),
+    whose round trip can carry the COMMIT."""
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         serializer = self.get_serializer(queryset, many=True)
         if hasattr(serializer, "rows_of") and not isinstance(self.paginator, pagination.CursorPagination):
             queryset = serializer.rows_of(queryset)
-        page = self.paginate_queryset(queryset)
+            with rls.last_reads(request):
+                page = self.paginate_queryset(queryset)
+        else:
+            page = self.paginate_queryset(queryset)
         serializer.instance = queryset if page is None else page
         return Response(serializer.data) if page is None else self.get_paginated_response(serializer.data)
 

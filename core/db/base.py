@@ -12,6 +12,7 @@ import time
 import psycopg
 from django.conf import settings
 from django.db.backends.postgresql import base, operations, schema
+from django.db.transaction import TransactionManagementError
 from psycopg.adapt import Loader
 from psycopg.pq import Format
 from psycopg_pool import ConnectionPool
@@ -89,6 +90,17 @@ def check_unless_recently_used(conn) -> None:
 class DatabaseWrapper(base.DatabaseWrapper):
     SchemaEditorClass = DatabaseSchemaEditor
     ops_class = DatabaseOperations
+    # Set by core.rls once a request's last reads have gone out (`rls.last_reads`), perhaps with the
+    # transaction's COMMIT: a statement sent now would run outside the request's transaction and
+    # its role, so every cursor (Django's, core.statements') refuses one until the block ends.
+    reads_finished = False
+
+    def validate_no_broken_transaction(self):
+        if self.reads_finished:
+            raise TransactionManagementError(
+                "The request's last reads have been sent (core.rls.last_reads): no statement may follow "
+                "them before its transaction block ends.")
+        super().validate_no_broken_transaction()
 
     @property
     def pool(self):

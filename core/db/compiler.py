@@ -211,11 +211,12 @@ def count(queryset) -> int:
     return int(number)
 
 
-def count_and_rows(queryset, bottom: int, top: int) -> tuple[int, list[tuple]] | None:
+def count_and_rows(queryset, bottom: int, top: int, commit: bool = False) -> tuple[int, list[tuple]] | None:
     """`queryset.count()` and the rows of `queryset[bottom:top]`, a `values_list()` (tuples), as
     Django reads them (its converters applied), both statements sent together (statements.fetch_all:
-    one round trip): a page of a list and the count it needs. None when either is not of a kept
-    shape, or the queryset does not read tuples: the caller then goes Django's way."""
+    one round trip; with `commit`, the transaction's COMMIT too): a page of a list and the count it
+    needs. None when either is not of a kept shape, or the queryset does not read tuples (nothing
+    is sent): the caller then goes Django's way."""
     if queryset._iterable_class is not ValuesListIterable:
         return None
     counting = _count_statement(queryset)
@@ -228,5 +229,5 @@ def count_and_rows(queryset, bottom: int, top: int) -> tuple[int, list[tuple]] |
         reading = compiler.as_sql()
     except EmptyResultSet:
         return None
-    [[(number,)], rows] = statements.fetch_all([counting[0], reading], queryset.db)
+    [[(number,)], rows] = statements.fetch_all([counting[0], reading], queryset.db, commit=commit)
     return int(number), list(compiler.results_iter(results=[rows], tuple_expected=True))
