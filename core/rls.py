@@ -9,7 +9,7 @@ import json
 import logging
 from contextlib import ExitStack, contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 
 from core import statements
 
@@ -176,10 +176,12 @@ def ending(alias: str = DEFAULT_DB_ALIAS) -> bool | None:
     and nothing to run on commit (deferred audit rows, jobs: such a transaction ends as usual);
     False otherwise. Unless None, the sender calls `reads_sent()` once it has sent the read."""
     current = _request_block.get()
-    if (not _last_reads.get() or alias != DEFAULT_DB_ALIAS or current is None or not connection.in_atomic_block
-            or connection.atomic_blocks[-1] is not current[0]):
+    if not _last_reads.get() or alias != DEFAULT_DB_ALIAS or current is None:
         return None
-    return not (current[1] or connection.needs_rollback or connection.run_on_commit)
+    wrapper = connections[alias]
+    if not wrapper.in_atomic_block or wrapper.atomic_blocks[-1] is not current[0]:
+        return None
+    return not (current[1] or wrapper.needs_rollback or wrapper.run_on_commit)
 
 
 def reads_sent() -> None:
