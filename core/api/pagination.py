@@ -59,6 +59,16 @@ class StrictNumbers:
         return parameters
 
 
+class Page(paginator.Page):
+    """Django's, read whole rather than item by item: `Sequence.__iter__` calls `__getitem__` for
+    each row (a type check and a list check each), and DRF's paginators return `list(page)`."""
+
+    def __iter__(self):
+        if not isinstance(self.object_list, list):
+            self.object_list = list(self.object_list)  # as __getitem__ does: one query, not one a row
+        return iter(self.object_list)
+
+
 class Paginator(paginator.Paginator):
     """Django's, counting a queryset by its shape's reused COUNT statement (core.db.compiler), and
     for a queryset of tuples (a list read as rows) sending the count and the page's SELECT together,
@@ -86,6 +96,9 @@ class Paginator(paginator.Paginator):
                     top = self.count
                 return self._get_page(rows[: top - bottom], number, self)
         return super().page(number)
+
+    def _get_page(self, *args, **kwargs):
+        return Page(*args, **kwargs)
 
 
 class PageNumberPagination(StrictNumbers, pagination.PageNumberPagination):

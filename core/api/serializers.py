@@ -11,7 +11,6 @@ from functools import cached_property
 
 import orjson
 from django.conf import settings
-from django.core.paginator import Page
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.query import ModelIterable
@@ -168,8 +167,7 @@ class ListSerializer(serializers.ListSerializer):
         try:
             if self._rows:
                 # Column by column: each column's writer chosen once, each row a dict of the results.
-                # A page's rows from its list: a Page is read item by item (Sequence.__iter__).
-                plan, rows = self.child._read_plan, list(data.object_list if isinstance(data, Page) else data)
+                plan, rows = self.child._read_plan, list(data)
                 if not rows:
                     return []
                 columns = [_column_writer(field, key)(column) for (_, _, field, key), column in zip(plan, zip(*rows))]

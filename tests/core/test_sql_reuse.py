@@ -180,6 +180,18 @@ def test_querysets_of_instances_go_djangos_way(sessions, user_a):
     assert [s.pk for s in Paginator(queryset, 2).page(1)] == [s.pk for s in queryset[:2]]
 
 
+def test_a_page_is_read_whole_in_one_query(sessions, user_a):
+    """Iterating a page of instances runs its query once and yields Django's rows, read from the
+    page's list as a whole, not through `Page.__getitem__` one row at a time."""
+    queryset = ROWS["owned, newest first"](user_a)
+    page = Paginator(queryset, 4).page(1)
+    with (mock.patch.object(type(page), "__getitem__", side_effect=AssertionError("read row by row")),
+          CaptureQueriesContext(connection) as ctx):
+        first, again = list(page), list(page)
+    assert [s.pk for s in first] == [s.pk for s in again] == [s.pk for s in queryset[:4]]
+    assert len(ctx.captured_queries) == 1 and page[0].pk == first[0].pk
+
+
 def test_the_api_answers_an_invalid_page_with_404(api, user_a, sessions):
     response = api(user_a).get("/api/v1/research-sessions/?page=9&page_size=2")
     assert response.status_code == 404 and response.json()["error"]["message"].startswith("Invalid page")
