@@ -3,8 +3,11 @@
 import uuid
 
 import pgtrigger
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
+from django.db.models.lookups import Lookup
+from django.db.models.sql.where import AND
 
 from core.fields import ForeignKey
 
@@ -61,6 +64,33 @@ class OwnedQuerySet(models.QuerySet):
         """The rows `user` may see. A queryset whose rows are reached otherwise than through one owner
         (an organization's members: organizations.scoping) overrides this, and needs no owner_path."""
         return models.Q(**{self.model.owner_path: user})
+
+    def for_each_user(self, user):
+        """`for_user(user)` of a queryset kept for many requests (a view's class-level `queryset`):
+        the first call filters as `for_user` does and keeps the result on this queryset; later ones
+        copy it with `user` in its owner lookup, the one condition that filter added, instead of
+        Django building the same filter again (~0.1 ms a request). Only where that filter is one
+        lookup of the model's own foreign key to an instance of its model; `for_user` otherwise.
+        With `settings.SQL_CACHE_VERIFY` (the test suite) each copy is compared with `for_user`'s."""
+        kept = self.__dict__.get("_owner_filtered")
+        if kept is None or type(user) is not kept[1]:
+            filtered = self.for_user(user)
+            if kept is None and type(self).visible_to is OwnedQuerySet.visible_to and user is not None:
+                before, after = self.query.where, filtered.query.where
+                if (after.connector == before.connector == AND and not after.negated
+                        and len(after.children) == len(before.children) + 1 and isinstance(after.children[-1], Lookup)
+                        and "__" not in self.model.owner_path):
+                    self._owner_filtered = (filtered, type(user))
+            return filtered._chain()
+        queryset = kept[0]._chain()
+        where = queryset.query.where  # a copy: its list of conditions is the copy's own
+        owner = where.children[-1]
+        where.children[-1] = type(owner)(owner.lhs, user)
+        if settings.SQL_CACHE_VERIFY:
+            expected = self.for_user(user).query.sql_with_params()
+            if queryset.query.sql_with_params() != expected:
+                raise AssertionError(f"for_each_user gave {queryset.query.sql_with_params()!r}, for_user {expected!r}")
+        return queryset
 
 
 class OwnedModel(TimestampedModel):

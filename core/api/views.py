@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from core import rls
 from core.api import errors
+from core.models import OwnedQuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +76,14 @@ class RowListMixin(mixins.ListModelMixin):
 
 class OwnedModelViewSet(RLSMixin, RowListMixin, viewsets.ModelViewSet):
     """CRUD over a user-owned model. Subclasses name `queryset` and `serializer_class`; rows are
-    created for the caller and listed, read, changed and deleted only through `for_user()`."""
+    created for the caller and listed, read, changed and deleted only through `for_user()` (of the
+    class's `queryset`: `for_each_user()`, the same query with its filter built once)."""
 
     lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self):
+        if isinstance(self.queryset, OwnedQuerySet):  # the class's, for every request: its filter kept
+            return self.queryset.for_each_user(self.request.user)
         return super().get_queryset().for_user(self.request.user)
 
     def perform_create(self, serializer):
