@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.test.utils import CaptureQueriesContext
 
+from core import statements
 from core.api.pagination import Paginator
 from core.db import compiler
 from sessions_app.models import ResearchSession
@@ -155,16 +156,16 @@ def test_a_page_and_its_count_are_djangos(name, per_page, number, sessions, user
 
 
 def test_the_count_and_the_page_go_out_together(sessions, user_a):
-    """One pipeline (one round trip) inside the request's transaction; each shown as Django shows its own."""
+    """One exchange (one round trip, core.statements) inside the request's transaction; each shown
+    as Django shows its own."""
     queryset = ROWS["owned, newest first"](user_a).values_list("id", "title")
-    with transaction.atomic():
-        connection.ensure_connection()
-        raw = connection.connection
-        entered = []
-        pipeline = raw.pipeline
-        with mock.patch.object(raw, "pipeline", lambda: entered.append(1) or pipeline()):
+    exchanged = []
+    exchange = statements._exchange
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        with mock.patch.object(statements, "_exchange", lambda raw, queries, *rest: exchanged.append(len(queries)) or exchange(raw, queries, *rest)):
             page = Paginator(queryset, 2).page(2)
-    assert entered == [1] and len(page) == 2
+    assert exchanged == [2] and len(page) == 2
+    assert [q["sql"].split()[1] for q in ctx.captured_queries] == ["COUNT(*)", '"research_sessions"."id"']
 
 
 def test_a_page_beyond_the_last_is_refused_after_the_count(sessions, user_a):
