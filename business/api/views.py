@@ -24,7 +24,7 @@ from business import billing, services
 from business.api.serializers import FlagsSerializer, OfferSerializer, SubscriptionSerializer, WebhookResultSerializer
 from business.models import Offer, Subscription
 from core.api.errors import error_body
-from core.api.views import RLSMixin, RowListMixin
+from core.api.views import OwnedMixin, RLSMixin, RowListMixin
 from organizations.api.permissions import api_membership
 from organizations.services import HEADER as ORGANIZATION_HEADER
 
@@ -62,12 +62,9 @@ class OfferList(RLSMixin, RowListMixin, generics.GenericAPIView):
         return self.list(request, *args, **kwargs)
 
 
-class SubscriptionViewSet(RLSMixin, RowListMixin, viewsets.GenericViewSet):
+class SubscriptionViewSet(RLSMixin, OwnedMixin, RowListMixin, viewsets.GenericViewSet):
     queryset = Subscription.objects.all()
     serializer_class = SubscriptionSerializer
-
-    def get_queryset(self):
-        return super().get_queryset().for_user(self.request.user)
 
 
 class BillingWebhook(APIView):

@@ -24,7 +24,7 @@ from chat.ga4 import credentials as credential_service
 from chat.models import GA4Credential
 from core.api import serializers as api_serializers
 from core.api.filters import CreatedRangeFilterSet
-from core.api.views import RLSMixin
+from core.api.views import OwnedMixin, RLSMixin
 
 MAX_TOKEN_LENGTH = 4096  # Google's tokens are a few hundred characters
 MAX_SCOPES = 50
@@ -93,12 +93,9 @@ class GA4CredentialFilter(CreatedRangeFilterSet):
         fields = ["status", "property_id"]
 
 
-class CredentialMixin(RLSMixin):
+class CredentialMixin(RLSMixin, OwnedMixin):
     queryset = GA4Credential.objects.all()
     serializer_class = GA4CredentialSerializer
-
-    def get_queryset(self):
-        return super().get_queryset().for_user(self.request.user)
 
 
 @extend_schema_view(

@@ -74,17 +74,22 @@ class RowListMixin(mixins.ListModelMixin):
         return Response(serializer.data) if page is None else self.get_paginated_response(serializer.data)
 
 
-class OwnedModelViewSet(RLSMixin, RowListMixin, viewsets.ModelViewSet):
-    """CRUD over a user-owned model. Subclasses name `queryset` and `serializer_class`; rows are
-    created for the caller and listed, read, changed and deleted only through `for_user()` (of the
-    class's `queryset`: `for_each_user()`, the same query with its filter built once)."""
-
-    lookup_value_regex = UUID_PATTERN
+class OwnedMixin:
+    """A view over a user-owned model: its `queryset` reached only through `for_user()` of the caller
+    (of the class's `queryset`: `for_each_user()`, the same query with its filter built once)."""
 
     def get_queryset(self):
         if isinstance(self.queryset, OwnedQuerySet):  # the class's, for every request: its filter kept
             return self.queryset.for_each_user(self.request.user)
         return super().get_queryset().for_user(self.request.user)
+
+
+class OwnedModelViewSet(RLSMixin, OwnedMixin, RowListMixin, viewsets.ModelViewSet):
+    """CRUD over a user-owned model. Subclasses name `queryset` and `serializer_class`; rows are
+    created for the caller and listed, read, changed and deleted only through `for_user()`
+    (`OwnedMixin`)."""
+
+    lookup_value_regex = UUID_PATTERN
 
     def perform_create(self, serializer):
         serializer.save(user=self.request.user)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
 
-from core.api.views import UUID_PATTERN, RLSMixin, RowListMixin
+from core.api.views import UUID_PATTERN, OwnedMixin, RLSMixin, RowListMixin
 from growth import services
 from growth.api import serializers
 from growth.models import AnalyticsEvent
@@ -18,7 +18,7 @@ BATCH_SCHEMA = {
 }
 
 
-class AnalyticsEventViewSet(RLSMixin, RowListMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AnalyticsEventViewSet(RLSMixin, OwnedMixin, RowListMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """My analytics events, newest first; POST a batch of up to 1000 (seed: upsert_events)."""
 
     serializer_class = serializers.AnalyticsEventSerializer
@@ -27,7 +27,7 @@ class AnalyticsEventViewSet(RLSMixin, RowListMixin, mixins.RetrieveModelMixin, v
     filter_backends = []
 
     def get_queryset(self):
-        return super().get_queryset().for_user(self.request.user).order_by("-occurred_at", "-id")
+        return super().get_queryset().order_by("-occurred_at", "-id")
 
     @extend_schema(
         request={"application/json": BATCH_SCHEMA},

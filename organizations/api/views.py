@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from core.api.errors import Conflict
 from core.api.filters import FilterSet, SearchFilter
-from core.api.views import UUID_PATTERN, RLSMixin
+from core.api.views import UUID_PATTERN, OwnedMixin, RLSMixin
 from organizations import services
 from organizations.api.permissions import OrganizationMixin
 from organizations.api.serializers import (
@@ -98,7 +98,7 @@ class MembershipFilter(FilterSet):
     destroy=extend_schema(parameters=[ORGANIZATION_ID], description="Remove a member (admins; owners for owners), or leave "
                           "(your own membership). The last owner stays (409)."),
 )
-class MembershipViewSet(OrganizationMixin, RLSMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class MembershipViewSet(OrganizationMixin, RLSMixin, OwnedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """The members of one of my organizations (members join by invitation)."""
 
@@ -110,8 +110,7 @@ class MembershipViewSet(OrganizationMixin, RLSMixin, mixins.ListModelMixin, mixi
 
     def get_queryset(self):
         email = Func(Field("organization_id"), Field("user_id"), function="public.member_email", output_field=CharField())
-        return (super().get_queryset().for_user(self.request.user)
-                .filter(organization_id=self.membership.organization_id).annotate(email=email))
+        return super().get_queryset().filter(organization_id=self.membership.organization_id).annotate(email=email)
 
     def perform_update(self, serializer):
         try:
@@ -139,7 +138,7 @@ class InvitationFilter(FilterSet):
                          "The answer holds the invite link, once; an open invitation of the same address is replaced."),
     destroy=extend_schema(parameters=[ORGANIZATION_ID], description="Revoke an invitation: its link stops working."),
 )
-class InvitationViewSet(OrganizationMixin, RLSMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class InvitationViewSet(OrganizationMixin, RLSMixin, OwnedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """The open invitations of one of my organizations (admins and owners only)."""
 
@@ -155,8 +154,7 @@ class InvitationViewSet(OrganizationMixin, RLSMixin, mixins.ListModelMixin, mixi
             raise exceptions.PermissionDenied("Only the organization's admins and owners see and send invitations.")
 
     def get_queryset(self):
-        return (super().get_queryset().for_user(self.request.user).pending()
-                .filter(organization_id=self.membership.organization_id))
+        return super().get_queryset().pending().filter(organization_id=self.membership.organization_id)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

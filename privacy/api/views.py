@@ -18,7 +18,7 @@ from accounts.authentication import SupabaseJWTAuthentication
 from core import rls
 from core.api import errors
 from core.api.pagination import CursorPagination
-from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin
+from core.api.views import UUID_PATTERN, OwnedMixin, OwnedModelViewSet, RLSMixin
 from privacy import devicetokens, exports, ingest, services
 from privacy.api import serializers
 from privacy.authentication import DeviceTokenAuthentication
@@ -156,15 +156,12 @@ class SignalToggleViewSet(LoggedViewSet):
     resource, duplicate = "signal", "This signal has a toggle already: change it instead."
 
 
-class DeviceTokenViewSet(PrivacyMixin, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class DeviceTokenViewSet(PrivacyMixin, OwnedMixin, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """The agent's tokens: made here (shown once), revoked by DELETE."""
 
     queryset = DeviceToken.objects.all()
     serializer_class = serializers.PrivacyDeviceTokenSerializer
     lookup_value_regex = UUID_PATTERN
-
-    def get_queryset(self):
-        return super().get_queryset().for_user(self.request.user)
 
     @extend_schema(request=serializers.PrivacyDeviceTokenSerializer, responses={201: serializers.PrivacyNewDeviceTokenSerializer})
     def create(self, request, *args, **kwargs):

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from core.api.errors import Conflict
 from core.api.filters import CreatedRangeFilterSet, TrueOrFalseFilter
-from core.api.views import UUID_PATTERN, OwnedModelViewSet, RLSMixin, RowListMixin
+from core.api.views import UUID_PATTERN, OwnedMixin, OwnedModelViewSet, RLSMixin, RowListMixin
 from core.throttle import FailureThrottle
 from organizations.api.permissions import OrganizationMixin, OrgRolePermission
 from workflows import definition, integrations, services
@@ -136,7 +136,7 @@ class ExecutionFilter(CreatedRangeFilterSet):
         fields = ["workflow", "status", "trigger"]
 
 
-class ExecutionViewSet(OrgScopedMixin, RLSMixin, RowListMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExecutionViewSet(OrgScopedMixin, RLSMixin, OwnedMixin, RowListMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """My workflows' executions, newest first, with each step's result. The one change an execution
     takes is `{"status": "cancelled"}` (PATCH/PUT, or POST …/cancel/); any may be deleted."""
 
@@ -145,9 +145,6 @@ class ExecutionViewSet(OrgScopedMixin, RLSMixin, RowListMixin, mixins.RetrieveMo
     filterset_class = ExecutionFilter
     lookup_value_regex = UUID_PATTERN
     organization_field = "workflow__organization"
-
-    def get_queryset(self):
-        return super().get_queryset().for_user(self.request.user)
 
     @extend_schema(request=None, responses={200: serializers.ExecutionSerializer})
     @action(detail=True, methods=["post"])
