@@ -26,6 +26,11 @@ class BillingInterval(models.TextChoices):
 
 
 
+# Stripe's zero-decimal currencies (docs.stripe.com/currencies#zero-decimal): amounts in whole units.
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"})
+
+
 class Subscription(OwnedModel):
     """A user's plan, kept by the billing webhook (business.billing) from Stripe's subscription
     events; the user reads their own row (RLS), nobody but the connection role writes it."""
@@ -63,6 +68,14 @@ class Subscription(OwnedModel):
 
     def __str__(self):
         return f"{self.plan} ({self.status})"
+
+    @property
+    def price(self) -> str:
+        """One period's price in the currency's units ("29.00"): Stripe's amount is in the smallest
+        unit, which is the unit itself for a zero-decimal currency (yen: "2900")."""
+        if self.currency.lower() in ZERO_DECIMAL_CURRENCIES:
+            return str(self.amount_cents)
+        return f"{self.amount_cents // 100}.{self.amount_cents % 100:02d}"
 
 
 class BillingEvent(models.Model):

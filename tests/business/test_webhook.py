@@ -137,6 +137,12 @@ def test_the_plan_shows_on_the_account_page(send, user_a, pages):
     send(subscription_event(CREATED, user_a, created=int(time.time()) - 60, plan="pro"))
     page = pages(user_a).get("/accounts/security/").content.decode()
     assert 'data-testid="plan-name">pro<' in page and "Renews on" in page
+    assert 'data-testid="plan-price">USD 29.00</span> per month' in page
+
+
+@pytest.mark.parametrize("cents, currency, shown", [(2900, "usd", "29.00"), (5, "eur", "0.05"), (0, "usd", "0.00"), (2900, "jpy", "2900"), (2900, "JPY", "2900")])
+def test_the_price_is_in_the_currencys_units(cents, currency, shown):
+    assert Subscription(amount_cents=cents, currency=currency).price == shown
 
 
 @pytest.mark.parametrize("payload", ["[1, 2]", '"text"', "{not json", '{"id": "evt_1", "object": "event", "type": "customer.subscription.created", "created": 1, "data": {"object": {"object": "subscription", "items": {"data": {"x": 1}}, "status": "active", "id": "sub_z", "metadata": []}}}'])
